@@ -1,0 +1,83 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigValidationError, loadConfig } from './app-config.js';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('runs with no variables at all: sandbox upstreams, in-memory cache, port 3000', () => {
+    const config = loadConfig({});
+    expect(config.http.port).toBe(3000);
+    expect(config.cinnox).toEqual({ enabled: true, credentials: null });
+    expect(config.kaleyra.credentials).toBeNull();
+    expect(config.kaleyra.method).toBe('POST');
+    expect(config.kaleyra.pageSize).toBe(25);
+    expect(config.cache.redisUrl).toBeUndefined();
+    expect(config.query.maxWindowDays).toBe(31);
+  });
+
+  it('reads typed values and credentials, trimming a trailing slash from base URLs', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      CINNOX_BASE_URL: 'https://cinnox.example.com/',
+      CINNOX_APP_ID: 'app',
+      CINNOX_APP_TOKEN: 'token',
+      KALEYRA_ENABLED: 'false',
+      KALEYRA_METHOD: 'get',
+      KALEYRA_PAGE_SIZE: '100',
+      MAX_WINDOW_DAYS: '7',
+      REDIS_URL: 'rediss://cache:6380',
+    });
+    expect(config.http.port).toBe(8080);
+    expect(config.cinnox.credentials).toEqual({
+      baseUrl: 'https://cinnox.example.com',
+      account: 'app',
+      secret: 'token',
+    });
+    expect(config.kaleyra.enabled).toBe(false);
+    expect(config.kaleyra.method).toBe('GET');
+    expect(config.kaleyra.pageSize).toBe(100);
+    expect(config.query.maxWindowDays).toBe(7);
+    expect(config.cache.redisUrl).toBe('rediss://cache:6380');
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ KALEYRA_METHOD: 'PUT' }, 'KALEYRA_METHOD'],
+    [{ KALEYRA_PAGE_SIZE: '0' }, 'KALEYRA_PAGE_SIZE'],
+    [{ CINNOX_ENABLED: 'maybe' }, 'CINNOX_ENABLED'],
+    [{ REDIS_URL: 'http://cache' }, 'REDIS_URL'],
+    [{ CINNOX_BASE_URL: 'not a url' }, 'CINNOX_BASE_URL'],
+    [{ CINNOX_APP_ID: 'app' }, 'CINNOX_APP_TOKEN'],
+    [{ KALEYRA_API_KEY: 'key' }, 'KALEYRA_SID'],
+    [{ CINNOX_APP_ID: 'a', CINNOX_APP_TOKEN: 't' }, 'CINNOX_BASE_URL'],
+    [{ DEFAULT_REGION: 'usa' }, 'DEFAULT_REGION'],
+    [{ CURSOR_SECRET: 'short' }, 'CURSOR_SECRET'],
+    [{ CINNOX_ENABLED: 'false', KALEYRA_ENABLED: 'false' }, 'KALEYRA_ENABLED'],
+  ])('rejects %j naming %s', (env, variable) => {
+    expect(problemsOf(env).join('\n')).toContain(variable);
+  });
+
+  it('reports every bad variable at once', () => {
+    expect(problemsOf({ PORT: '-1', LOG_LEVEL: 'loud', MAX_WINDOW_DAYS: 'x' })).toHaveLength(3);
+  });
+
+  it('refuses sandbox upstreams and the development cursor key in production', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' }).join('\n');
+    expect(problems).toContain('CINNOX_APP_ID and CINNOX_APP_TOKEN are required in production');
+    expect(problems).toContain('KALEYRA_SID and KALEYRA_API_KEY are required in production');
+    expect(problems).toContain('CURSOR_SECRET is required in production');
+  });
+
+  it('never puts a secret in its messages', () => {
+    const message = problemsOf({ CINNOX_APP_TOKEN: 's3cr3t-token-value', KALEYRA_SID: 'sid' }).join('\n');
+    expect(message).not.toContain('s3cr3t-token-value');
+  });
+});

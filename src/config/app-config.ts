@@ -1,0 +1,285 @@
+import { Transform, plainToInstance } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+import { type CountryCode, isSupportedCountry } from 'libphonenumber-js';
+
+const toBool = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string'
+    ? ({ true: true, false: false, '1': true, '0': false }[value.trim().toLowerCase()] ?? value)
+    : value;
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const blankToUndefined = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/** The environment as it arrives: every variable the gateway reads, with its rule. */
+class EnvironmentVariables {
+  @IsOptional()
+  @IsIn(['development', 'test', 'production'])
+  NODE_ENV: string = 'development';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT: number = 3000;
+
+  @IsOptional()
+  @IsString()
+  HOST: string = '0.0.0.0';
+
+  @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL: string = 'log';
+
+  @Transform(toBool)
+  @IsBoolean()
+  CINNOX_ENABLED: boolean = true;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  CINNOX_BASE_URL?: string;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  CINNOX_APP_ID?: string;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  CINNOX_APP_TOKEN?: string;
+
+  @Transform(toBool)
+  @IsBoolean()
+  KALEYRA_ENABLED: boolean = true;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  KALEYRA_BASE_URL: string = 'https://api.kaleyra.io';
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  KALEYRA_SID?: string;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  KALEYRA_API_KEY?: string;
+
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.trim().toUpperCase() : value,
+  )
+  @IsIn(['POST', 'GET'])
+  KALEYRA_METHOD: 'POST' | 'GET' = 'POST';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  KALEYRA_PAGE_SIZE: number = 25;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(366)
+  MAX_WINDOW_DAYS: number = 31;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  UPSTREAM_TIMEOUT_MS: number = 10_000;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  CURSOR_SECRET?: string;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Z]{2}$/, {
+    message: 'DEFAULT_REGION must be an ISO 3166-1 alpha-2 code such as US',
+  })
+  DEFAULT_REGION?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1440)
+  CACHE_SETTLE_MINUTES: number = 15;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  CACHE_FRESH_TTL_SECONDS: number = 30;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(30 * 86_400)
+  CACHE_CLOSED_TTL_SECONDS: number = 86_400;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10_000_000)
+  CACHE_MAX_RECORDS: number = 200_000;
+}
+
+export interface UpstreamSettings {
+  enabled: boolean;
+  /** `null` when no credentials were given: the built-in simulator stands in (never in production). */
+  credentials: { baseUrl: string; account: string; secret: string } | null;
+}
+
+/** The validated, typed configuration; the only place that reads the environment. */
+export class AppConfig {
+  constructor(
+    readonly env: 'development' | 'test' | 'production',
+    readonly http: { port: number; host: string },
+    readonly logLevel: 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose',
+    readonly cinnox: UpstreamSettings,
+    readonly kaleyra: UpstreamSettings & { method: 'POST' | 'GET'; pageSize: number },
+    readonly upstreamTimeoutMs: number,
+    readonly query: { maxWindowDays: number; defaultRegion: CountryCode | undefined },
+    readonly cursorSecret: string,
+    readonly cache: {
+      redisUrl: string | undefined;
+      settleMs: number;
+      freshTtlMs: number;
+      closedTtlMs: number;
+      maxRecords: number;
+    },
+  ) {}
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+/** Outside production, cursors are signed with this key unless CURSOR_SECRET is set. */
+const DEVELOPMENT_CURSOR_SECRET = 'call-log-gateway-development-cursor-key';
+
+function credentialsOf(
+  name: string,
+  enabled: boolean,
+  baseUrl: string | undefined,
+  account: [string, string | undefined],
+  secret: [string, string | undefined],
+  production: boolean,
+  problems: string[],
+): UpstreamSettings['credentials'] {
+  if (!enabled) return null;
+  const [accountVar, accountValue] = account;
+  const [secretVar, secretValue] = secret;
+  if (accountValue === undefined && secretValue === undefined) {
+    if (production) {
+      problems.push(
+        `${accountVar} and ${secretVar} are required in production (or set ${name}_ENABLED=false)`,
+      );
+    }
+    return null;
+  }
+  if (accountValue === undefined)
+    problems.push(`${accountVar} is required when ${secretVar} is set`);
+  if (secretValue === undefined)
+    problems.push(`${secretVar} is required when ${accountVar} is set`);
+  if (baseUrl === undefined) problems.push(`${name}_BASE_URL is required when credentials are set`);
+  if (accountValue === undefined || secretValue === undefined || baseUrl === undefined) return null;
+  return { baseUrl: baseUrl.replace(/\/+$/, ''), account: accountValue, secret: secretValue };
+}
+
+/** Validates the environment and returns the typed configuration, or throws naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const vars = plainToInstance(EnvironmentVariables, env, { exposeDefaultValues: true });
+  const problems = validateSync(vars, { stopAtFirstError: true }).flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) =>
+      message.startsWith(error.property) ? message : `${error.property}: ${message}`,
+    ),
+  );
+  const production = vars.NODE_ENV === 'production';
+  const cinnox = credentialsOf(
+    'CINNOX',
+    vars.CINNOX_ENABLED,
+    vars.CINNOX_BASE_URL,
+    ['CINNOX_APP_ID', vars.CINNOX_APP_ID],
+    ['CINNOX_APP_TOKEN', vars.CINNOX_APP_TOKEN],
+    production,
+    problems,
+  );
+  const kaleyra = credentialsOf(
+    'KALEYRA',
+    vars.KALEYRA_ENABLED,
+    vars.KALEYRA_BASE_URL,
+    ['KALEYRA_SID', vars.KALEYRA_SID],
+    ['KALEYRA_API_KEY', vars.KALEYRA_API_KEY],
+    production,
+    problems,
+  );
+  if (!vars.CINNOX_ENABLED && !vars.KALEYRA_ENABLED) {
+    problems.push(
+      'CINNOX_ENABLED and KALEYRA_ENABLED are both false: enable at least one provider',
+    );
+  }
+  if (production && vars.CURSOR_SECRET === undefined) {
+    problems.push('CURSOR_SECRET is required in production (the same value on every replica)');
+  }
+  if (vars.DEFAULT_REGION !== undefined && !isSupportedCountry(vars.DEFAULT_REGION)) {
+    problems.push(
+      `DEFAULT_REGION: ${vars.DEFAULT_REGION} is not a country the phone-number library knows`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+
+  return new AppConfig(
+    vars.NODE_ENV as AppConfig['env'],
+    { port: vars.PORT, host: vars.HOST },
+    vars.LOG_LEVEL as AppConfig['logLevel'],
+    { enabled: vars.CINNOX_ENABLED, credentials: cinnox },
+    {
+      enabled: vars.KALEYRA_ENABLED,
+      credentials: kaleyra,
+      method: vars.KALEYRA_METHOD,
+      pageSize: vars.KALEYRA_PAGE_SIZE,
+    },
+    vars.UPSTREAM_TIMEOUT_MS,
+    {
+      maxWindowDays: vars.MAX_WINDOW_DAYS,
+      defaultRegion: vars.DEFAULT_REGION as CountryCode | undefined,
+    },
+    vars.CURSOR_SECRET ?? DEVELOPMENT_CURSOR_SECRET,
+    {
+      redisUrl: vars.REDIS_URL,
+      settleMs: vars.CACHE_SETTLE_MINUTES * 60_000,
+      freshTtlMs: vars.CACHE_FRESH_TTL_SECONDS * 1000,
+      closedTtlMs: vars.CACHE_CLOSED_TTL_SECONDS * 1000,
+      maxRecords: vars.CACHE_MAX_RECORDS,
+    },
+  );
+}

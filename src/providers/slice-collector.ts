@@ -1,0 +1,60 @@
+import type { Logger } from '@nestjs/common';
+import type { CallLog, MapResult } from '../call-logs/call-log.js';
+import type { Slice, SliceResult } from './call-log-provider.js';
+
+/** Requests are widened by this much on each side: neither upstream says whether its bounds are inclusive. */
+export const BOUND_MARGIN_MS = 1000;
+
+/**
+ * Gathers the upstream pages of one slice: normalizes each record, keeps those whose start lies in
+ * the half-open slice (the neighbouring slice owns the rest), and keeps one record per call id,
+ * because neither upstream promises an order that would make offset paging free of repeats.
+ */
+export class SliceCollector {
+  private readonly records = new Map<string, CallLog>();
+  private readonly seen = new Set<string>();
+  private rejected = 0;
+  private requests = 0;
+
+  constructor(
+    private readonly slice: Slice,
+    private readonly map: (raw: unknown) => MapResult,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Adds one upstream page; returns how many call ids it had that earlier pages did not. */
+  addPage(raw: readonly unknown[]): number {
+    this.requests += 1;
+    let fresh = 0;
+    for (const item of raw) {
+      const mapped = this.map(item);
+      if (!mapped.ok) {
+        this.rejected += 1;
+        this.logger.warn(
+          `Skipped an upstream record that could not be normalized: ${mapped.reason}`,
+        );
+        continue;
+      }
+      if (!this.seen.has(mapped.record.id)) fresh += 1;
+      this.seen.add(mapped.record.id);
+      const startedAt = Date.parse(mapped.record.startedAt);
+      if (startedAt >= this.slice.from && startedAt < this.slice.to) {
+        this.records.set(mapped.record.id, mapped.record);
+      }
+    }
+    return fresh;
+  }
+
+  /** Counts an upstream request that brought no page (skipped for retention, say). */
+  countRequest(): void {
+    this.requests += 1;
+  }
+
+  result(): SliceResult {
+    return {
+      records: [...this.records.values()],
+      upstreamRequests: this.requests,
+      rejected: this.rejected,
+    };
+  }
+}
