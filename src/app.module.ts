@@ -1,12 +1,48 @@
-import { Controller, Get, Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { MemorySliceCache, SliceCache } from './cache/slice-cache.js';
+import { CallLogsController } from './call-logs/call-logs.controller.js';
+import { CallLogsService } from './call-logs/call-logs.service.js';
+import { SliceSource } from './call-logs/slice-source.js';
+import { Clock, SystemClock } from './common/clock.js';
+import { AppConfig, loadConfig } from './config/app-config.js';
+import { HealthController } from './health/health.controller.js';
+import { ProvidersModule } from './providers/providers.module.js';
 
-@Controller('health')
-class HealthController {
-  @Get('live')
-  live(): { status: string } {
-    return { status: 'ok' };
+export type Environment = Record<string, string | undefined>;
+
+@Module({})
+export class AppModule {
+  /**
+   * Without an explicit environment, `@nestjs/config` loads `.env` into the process environment and
+   * validates it before anything starts; tests pass their own environment instead.
+   */
+  static async forRoot(env?: Environment): Promise<DynamicModule> {
+    const imports: DynamicModule[] = [];
+    if (env === undefined) {
+      imports.push(
+        await ConfigModule.forRoot({
+          validate: (vars: Environment) => {
+            loadConfig(vars);
+            return vars;
+          },
+        }),
+      );
+    }
+    const config = loadConfig(env ?? process.env);
+    return {
+      module: AppModule,
+      global: true,
+      imports: [...imports, ProvidersModule.register(config)],
+      controllers: [CallLogsController, HealthController],
+      providers: [
+        { provide: AppConfig, useValue: config },
+        { provide: Clock, useClass: SystemClock },
+        { provide: SliceCache, useValue: new MemorySliceCache(config.cache.maxRecords) },
+        SliceSource,
+        CallLogsService,
+      ],
+      exports: [AppConfig, Clock],
+    };
   }
 }
-
-@Module({ controllers: [HealthController] })
-export class AppModule {}

@@ -1,13 +1,18 @@
-import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { AppModule } from './app.module.js';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.js';
+import { AppConfig, ConfigValidationError } from './config/app-config.js';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, new FastifyAdapter());
-  const doc = SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('x').build());
-  SwaggerModule.setup('docs', app, doc);
-  await app.listen(3000, '0.0.0.0');
+  const app = await createApp();
+  const { port, host } = app.get(AppConfig).http;
+  await app.listen(port, host);
+  new Logger('Gateway').log(
+    `Listening on ${await app.getUrl()}; Swagger UI at /docs, OpenAPI at /docs-json`,
+  );
 }
-void bootstrap();
+
+bootstrap().catch((error: unknown) => {
+  // A configuration error is the operator's to fix: say which variables, without a stack trace.
+  new Logger('Gateway').fatal(error instanceof ConfigValidationError ? error.message : error);
+  process.exit(1);
+});

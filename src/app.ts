@@ -1,0 +1,66 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { type LogLevel, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { SwaggerModule } from '@nestjs/swagger';
+import { AppModule, type Environment } from './app.module.js';
+import { ProblemFilter } from './common/problem.filter.js';
+import { InvalidParametersError } from './common/problem.js';
+import { AppConfig } from './config/app-config.js';
+import { buildOpenApiDocument } from './openapi.js';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** A request id from the caller (an API gateway's, say) is kept when it is sane. */
+const requestId = (header: unknown): string =>
+  typeof header === 'string' && /^[\w.:-]{1,128}$/.test(header) ? header : randomUUID();
+
+/** Builds the gateway exactly as it runs: `main.ts`, the tests and the benchmark all start here. */
+export async function createApp(env?: Environment): Promise<NestFastifyApplication> {
+  const module = await AppModule.forRoot(env);
+  const adapter = new FastifyAdapter({
+    genReqId: (request: { headers: Record<string, unknown> }) =>
+      requestId(request.headers['x-request-id']),
+    disableRequestLogging: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
+    bufferLogs: true,
+  });
+  const config = app.get(AppConfig);
+  app.useLogger(LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1));
+  app.enableShutdownHooks();
+
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onSend', async (request, reply) => {
+      reply.header('x-request-id', request.id);
+    });
+  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      transform: true,
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      stopAtFirstError: true,
+      exceptionFactory: (errors) => new InvalidParametersError(errors.map(describeError)),
+    }),
+  );
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
+  return app;
+}
+
+function describeError(error: ValidationError): { parameter: string; detail: string } {
+  const constraints = error.constraints ?? {};
+  if ('whitelistValidation' in constraints) {
+    return {
+      parameter: error.property,
+      detail: `${error.property} is not a parameter of this endpoint`,
+    };
+  }
+  return {
+    parameter: error.property,
+    detail: Object.values(constraints)[0] ?? `${error.property} is not valid`,
+  };
+}

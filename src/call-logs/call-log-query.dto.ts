@@ -1,0 +1,92 @@
+import {
+  CALL_STATUSES,
+  DIRECTIONS,
+  MEDIA_TYPES,
+  PROVIDERS,
+  type CallStatus,
+  type Direction,
+  type MediaType,
+  type ProviderName,
+} from './call-log.js';
+import {
+  DateTime,
+  Flag,
+  ListOf,
+  ListOfIds,
+  OneOf,
+  Text,
+  WholeNumber,
+} from '../common/validation.js';
+
+export const SORTS = ['-startedAt', 'startedAt'] as const;
+export type Sort = (typeof SORTS)[number];
+
+export const MAX_LIMIT = 500;
+export const DEFAULT_LIMIT = 50;
+
+/** The query parameters of `GET /call-logs`; any other parameter is refused. */
+export class CallLogQueryDto {
+  @DateTime(
+    'Start of the window, inclusive. Default: 24 hours before `until`.',
+    '2026-11-21T00:00:00Z',
+  )
+  since?: string;
+
+  @DateTime('End of the window, exclusive. Default: now.', '2026-11-22T00:00:00+08:00')
+  until?: string;
+
+  @ListOf(PROVIDERS, 'Providers to ask. Default: all.', 'cinnox,kaleyra')
+  provider?: ProviderName[];
+
+  @ListOf(CALL_STATUSES, 'Unified call statuses.', 'completed,no_answer')
+  status?: CallStatus[];
+
+  @ListOf(DIRECTIONS, 'Call directions.', 'inbound')
+  direction?: Direction[];
+
+  @ListOfIds("The provider's own call ids.", 'c0ffee01-0000-4000-8000-000000000001')
+  callId?: string[];
+
+  @Text(
+    'A phone number in any common notation (`+1 (323) 555-0142`, `00852 9876 5432`, `tel:+13235550142`); matches the caller or the callee once both are in E.164.',
+    '+13235550142',
+    64,
+  )
+  number?: string;
+
+  @Text(
+    'The bridge (virtual) number the call went through, in any common notation.',
+    '+13236000007',
+    64,
+  )
+  bridgeNumber?: string;
+
+  @OneOf(MEDIA_TYPES, 'Audio or video calls.')
+  mediaType?: MediaType;
+
+  @WholeNumber('Shortest duration, in whole seconds, inclusive.', { min: 0 })
+  minDuration?: number;
+
+  @WholeNumber('Longest duration, in whole seconds, inclusive.', { min: 0 })
+  maxDuration?: number;
+
+  @OneOf(
+    SORTS,
+    'Order by start time, newest first (`-startedAt`) or oldest first; ties break on `id`.',
+    '-startedAt',
+  )
+  sort?: Sort;
+
+  @WholeNumber('Records per page.', { min: 1, max: MAX_LIMIT, default: DEFAULT_LIMIT })
+  limit?: number;
+
+  @Text(
+    '`page.nextCursor` of the previous page; repeat the same filters with it.',
+    'eyJ2IjoxfQ.c2lnbmF0dXJl',
+    2048,
+  )
+  cursor?: string;
+
+  @Flag("Adds each record's untouched upstream JSON as `raw`.")
+  includeRaw?: boolean;
+}

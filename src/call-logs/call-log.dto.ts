@@ -1,0 +1,176 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  CALL_STATUSES,
+  DIRECTIONS,
+  MEDIA_TYPES,
+  PROVIDERS,
+  type CallLog,
+  type CallStatus,
+  type Cost,
+  type Direction,
+  type EndedBy,
+  type Location,
+  type MediaType,
+  type Party,
+  type ProviderName,
+} from './call-log.js';
+import { UPSTREAM_ERROR_CODES, type UpstreamErrorCode } from '../providers/upstream-error.js';
+
+/*
+ * The documented response shapes. They implement the domain types, so the compiler keeps the
+ * OpenAPI document and the records the service builds in step.
+ */
+
+export class LocationDto implements Location {
+  @ApiProperty({ type: String, nullable: true, example: 'Hong Kong' }) city!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'Hong Kong' }) province!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'HK' }) regionCode!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'HK-HCW' }) subdivision!: string | null;
+}
+
+export class PartyDto implements Party {
+  @ApiProperty({ type: String, nullable: true, description: 'E.164.', example: '+85298765432' })
+  number!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'Mei Chan' }) name!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Staff id (CINNOX eid).',
+    example: 'eid-1001',
+  })
+  staffId!: string | null;
+  @ApiProperty({ type: Boolean, nullable: true }) isStaff!: boolean | null;
+  @ApiProperty({ type: String, nullable: true, description: 'ISO 3166-1 alpha-2.', example: 'HK' })
+  country!: string | null;
+  @ApiPropertyOptional({
+    type: LocationDto,
+    nullable: true,
+    description: 'Callee only, where CINNOX gives one.',
+  })
+  location?: LocationDto | null;
+}
+
+export class CostDto implements Cost {
+  @ApiProperty({ example: 1.5 }) amount!: number;
+  @ApiProperty({ enum: ['credits'] }) unit!: 'credits';
+}
+
+export class CallLogDto implements CallLog {
+  @ApiProperty({
+    description: '`<provider>:<providerCallId>`, unique across providers.',
+    example: 'kaleyra:75c1a2b3-1',
+  })
+  id!: string;
+  @ApiProperty({ enum: PROVIDERS }) provider!: ProviderName;
+  @ApiProperty({ example: '75c1a2b3-1' }) providerCallId!: string;
+  @ApiProperty({ enum: DIRECTIONS }) direction!: Direction;
+  @ApiProperty({ enum: CALL_STATUSES }) status!: CallStatus;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "The provider's own status.",
+    example: 'ANSWER',
+  })
+  statusRaw!: string | null;
+  @ApiProperty({
+    format: 'date-time',
+    description: 'UTC, milliseconds.',
+    example: '2026-11-20T10:16:25.000Z',
+  })
+  startedAt!: string;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: '2026-11-20T10:18:01.000Z',
+  })
+  endedAt!: string | null;
+  @ApiProperty({ type: 'integer', nullable: true, example: 90 }) durationSeconds!: number | null;
+  @ApiProperty({ type: PartyDto }) caller!: PartyDto;
+  @ApiProperty({ type: PartyDto }) callee!: PartyDto;
+  @ApiProperty({ enum: MEDIA_TYPES, nullable: true }) mediaType!: MediaType | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Q.850 wording (CINNOX).',
+    example: 'Normal Clearing',
+  })
+  endReason!: string | null;
+  @ApiProperty({ enum: ['caller', 'callee'], nullable: true }) endedBy!: EndedBy | null;
+  @ApiProperty({ type: String, nullable: true, description: 'E.164.', example: '+13236000007' })
+  bridgeNumber!: string | null;
+  @ApiProperty({ type: CostDto, nullable: true }) cost!: CostDto | null;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'The untouched upstream record, with `includeRaw=true`.',
+  })
+  raw?: unknown;
+}
+
+export class PageDto {
+  @ApiProperty({ example: 50 }) limit!: number;
+  @ApiProperty({ type: String, nullable: true, description: 'Opaque; null on the last page.' })
+  nextCursor!: string | null;
+}
+
+export class ProviderErrorDto {
+  @ApiProperty({ enum: UPSTREAM_ERROR_CODES }) code!: UpstreamErrorCode;
+  @ApiProperty({ example: 'CINNOX refused the credentials (code 6452000: invalid token)' })
+  message!: string;
+}
+
+export const PROVIDER_STATUSES = ['ok', 'error', 'skipped'] as const;
+export type ProviderStatus = (typeof PROVIDER_STATUSES)[number];
+
+export class ProviderMetaDto {
+  @ApiProperty({ enum: PROVIDERS }) provider!: ProviderName;
+  @ApiProperty({ enum: PROVIDER_STATUSES, description: '`skipped`: not asked, see `reason`.' })
+  status!: ProviderStatus;
+  @ApiProperty({
+    enum: ['live', 'sandbox'],
+    description: '`sandbox`: the built-in simulator stands in.',
+  })
+  mode!: 'live' | 'sandbox';
+  @ApiProperty({
+    description: 'Records received from the provider for this page (it fetches whole slices).',
+    example: 120,
+  })
+  records!: number;
+  @ApiProperty({ description: 'Of those, records on this page.', example: 31 }) returned!: number;
+  @ApiProperty({
+    description: 'Upstream records that could not be normalized (logged).',
+    example: 0,
+  })
+  rejected!: number;
+  @ApiProperty({ description: 'HTTP requests made to the provider for this page.', example: 1 })
+  upstreamRequests!: number;
+  @ApiProperty({ description: 'Time slices fetched for this page.', example: 2 }) slices!: number;
+  @ApiProperty({ description: 'Wall time spent on the provider.', example: 84 }) latencyMs!: number;
+  @ApiPropertyOptional({
+    enum: ['not_requested', 'disabled', 'retention', 'no_match'],
+    description: 'Why a provider was skipped.',
+  })
+  reason?: 'not_requested' | 'disabled' | 'retention' | 'no_match';
+  @ApiPropertyOptional({ type: ProviderErrorDto }) error?: ProviderErrorDto;
+}
+
+export class WindowDto {
+  @ApiProperty({ format: 'date-time', example: '2026-11-21T00:00:00.000Z' }) since!: string;
+  @ApiProperty({ format: 'date-time', example: '2026-11-22T00:00:00.000Z' }) until!: string;
+}
+
+export class MetaDto {
+  @ApiProperty({ type: [ProviderMetaDto] }) providers!: ProviderMetaDto[];
+  @ApiProperty({
+    type: WindowDto,
+    description: 'The window served: defaults applied, pinned by the cursor.',
+  })
+  window!: WindowDto;
+}
+
+export class CallLogPageDto {
+  @ApiProperty({ type: [CallLogDto] }) data!: CallLogDto[];
+  @ApiProperty({ type: PageDto }) page!: PageDto;
+  @ApiProperty({ type: MetaDto }) meta!: MetaDto;
+}

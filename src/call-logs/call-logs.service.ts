@@ -1,0 +1,210 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
+import { AppConfig } from '../config/app-config.js';
+import type { CallLogProvider, Pushdown, Slice } from '../providers/call-log-provider.js';
+import { ProviderRegistry } from '../providers/provider-registry.js';
+import { UpstreamError } from '../providers/upstream-error.js';
+import { PROVIDERS, type CallLog, type ProviderName } from './call-log.js';
+import type { CallLogPageDto, ProviderMetaDto } from './call-log.dto.js';
+import { matchesFilters } from './call-log-filter.js';
+import { resolveQuery, type ResolvedQuery } from './call-log-query.js';
+import type { CallLogQueryDto } from './call-log-query.dto.js';
+import { CursorCodec } from './cursor.js';
+import { SlicePlan, type SortOrder } from './slice-planner.js';
+import { SliceSource } from './slice-source.js';
+
+interface Entry {
+  at: number;
+  record: CallLog;
+}
+
+/** One provider's part in producing a page. */
+interface Run {
+  meta: ProviderMetaDto;
+  provider?: CallLogProvider;
+  pushdown?: Pushdown;
+  /** Epoch ms before which the provider keeps nothing. */
+  floor: number;
+  entries: Entry[];
+}
+
+/** Every provider failed: there is no page to give. */
+export class AllProvidersFailedError extends Error {
+  constructor(readonly providers: ProviderMetaDto[]) {
+    super('No provider could answer');
+    this.name = 'AllProvidersFailedError';
+  }
+}
+
+/**
+ * Produces one page of the merged call log: walks aligned time slices from where the page starts,
+ * asks every provider for each slice concurrently, and stops as soon as the slices fetched hold
+ * one record more than the page. Anything not fetched lies wholly beyond the fetched slices in
+ * the page's order, so the page is exact whatever the density of the window.
+ */
+@Injectable()
+export class CallLogsService {
+  private readonly logger = new Logger('CallLogsService');
+  private readonly cursors: CursorCodec;
+
+  constructor(
+    private readonly registry: ProviderRegistry,
+    private readonly slices: SliceSource,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+  ) {
+    this.cursors = new CursorCodec(config.cursorSecret);
+  }
+
+  async list(dto: CallLogQueryDto): Promise<CallLogPageDto> {
+    const now = this.clock.now();
+    const query = resolveQuery(dto, {
+      now,
+      maxWindowDays: this.config.query.maxWindowDays,
+      defaultRegion: this.config.query.defaultRegion,
+      cursors: this.cursors,
+    });
+    const runs = PROVIDERS.map((name) => this.prepare(name, query, now));
+    const live = (): Run[] =>
+      runs.filter((run) => run.provider !== undefined && run.meta.status === 'ok');
+
+    const plan = new SlicePlan(query.since, query.until, query.order, startEdge(query));
+    for (let slice = plan.next(); slice !== null && live().length > 0; slice = plan.next()) {
+      await Promise.all(live().map((run) => this.fetchInto(run, slice, query)));
+      if (live().reduce((sum, run) => sum + run.entries.length, 0) > query.limit) break;
+      plan.widen();
+    }
+
+    const metas = runs.map((run) => run.meta);
+    if (
+      metas.some((meta) => meta.status === 'error') &&
+      !metas.some((meta) => meta.status === 'ok')
+    ) {
+      throw new AllProvidersFailedError(metas);
+    }
+    const compare = comparator(query.order);
+    const merged = live()
+      .flatMap((run) => run.entries)
+      .sort(compare);
+    const page = merged.slice(0, query.limit);
+    for (const { record } of page)
+      runs.find((run) => run.meta.provider === record.provider)!.meta.returned += 1;
+    const last = page[page.length - 1];
+    return {
+      data: page.map(({ record }) => (query.includeRaw ? record : withoutRaw(record))),
+      page: {
+        limit: query.limit,
+        nextCursor:
+          merged.length > query.limit && last !== undefined
+            ? this.cursors.encode({
+                sort: query.order,
+                since: query.since,
+                until: query.until,
+                at: last.at,
+                id: last.record.id,
+                filters: query.fingerprint,
+              })
+            : null,
+      },
+      meta: {
+        providers: metas,
+        window: {
+          since: new Date(query.since).toISOString(),
+          until: new Date(query.until).toISOString(),
+        },
+      },
+    };
+  }
+
+  /** Decides whether a provider takes part, and with which pushdown. */
+  private prepare(name: ProviderName, query: ResolvedQuery, now: number): Run {
+    const provider = this.registry.get(name);
+    const meta: ProviderMetaDto = {
+      provider: name,
+      status: 'ok',
+      mode: provider?.mode ?? 'live',
+      records: 0,
+      returned: 0,
+      rejected: 0,
+      upstreamRequests: 0,
+      slices: 0,
+      latencyMs: 0,
+    };
+    const skip = (reason: NonNullable<ProviderMetaDto['reason']>): Run => ({
+      meta: { ...meta, status: 'skipped', reason },
+      floor: 0,
+      entries: [],
+    });
+    if (!query.filters.providers.includes(name)) return skip('not_requested');
+    if (provider === undefined) return skip('disabled');
+    const floor = provider.retentionFloor(new Date(now))?.getTime() ?? Number.NEGATIVE_INFINITY;
+    if (query.until <= floor) return skip('retention');
+    const pushdown = provider.pushdown(query.filters);
+    if (pushdown === null) return skip('no_match');
+    return { meta, provider, pushdown, floor, entries: [] };
+  }
+
+  private async fetchInto(run: Run, slice: Slice, query: ResolvedQuery): Promise<void> {
+    const { provider, pushdown, meta } = run;
+    if (provider === undefined || pushdown === undefined || slice.to <= run.floor) return;
+    const started = performance.now();
+    try {
+      const result = await this.slices.fetch(provider, slice, pushdown);
+      meta.records += result.records.length;
+      meta.rejected += result.rejected;
+      meta.upstreamRequests += result.upstreamRequests;
+      meta.slices += 1;
+      const after = isAfter(query);
+      for (const record of result.records) {
+        const at = Date.parse(record.startedAt);
+        if (at < query.since || at >= query.until || !after(at, record.id)) continue;
+        if (matchesFilters(record, query.filters)) run.entries.push({ at, record });
+      }
+    } catch (error) {
+      meta.status = 'error';
+      meta.error = this.describe(provider.name, error);
+      run.entries = [];
+    } finally {
+      meta.latencyMs += Math.round(performance.now() - started);
+    }
+  }
+
+  private describe(provider: ProviderName, error: unknown): NonNullable<ProviderMetaDto['error']> {
+    if (error instanceof UpstreamError) {
+      this.logger.warn(`${provider} failed: ${error.code}: ${error.message}`);
+      return { code: error.code, message: error.message };
+    }
+    this.logger.error(
+      `${provider} failed unexpectedly`,
+      error instanceof Error ? error.stack : String(error),
+    );
+    return { code: 'upstream_bad_response', message: `${provider} could not be read` };
+  }
+}
+
+/** Where the walk starts: the window's end, or just past the previous page's last record. */
+function startEdge(query: ResolvedQuery): number | undefined {
+  if (query.after === null) return undefined;
+  return query.order === 'desc' ? query.after.at + 1 : query.after.at;
+}
+
+/** Whether a record comes after the previous page's last one, in the page order. */
+function isAfter(query: ResolvedQuery): (at: number, id: string) => boolean {
+  const after = query.after;
+  if (after === null) return () => true;
+  return query.order === 'desc'
+    ? (at, id) => at < after.at || (at === after.at && id < after.id)
+    : (at, id) => at > after.at || (at === after.at && id > after.id);
+}
+
+/** Start time, then id, both in the page's direction: a total order, so keyset paging is exact. */
+function comparator(order: SortOrder): (a: Entry, b: Entry) => number {
+  const sign = order === 'desc' ? -1 : 1;
+  return (a, b) =>
+    sign * (a.at - b.at || (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0));
+}
+
+function withoutRaw(record: CallLog): CallLog {
+  const { raw: _raw, ...rest } = record;
+  return rest;
+}

@@ -1,0 +1,37 @@
+import { HttpModule } from '@nestjs/axios';
+import { Module } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { upstreamTarget } from '../providers/sandbox.js';
+import { CinnoxClient, CinnoxTarget } from './cinnox.client.js';
+import { CinnoxProvider } from './cinnox.provider.js';
+import { CinnoxSimulator } from './cinnox.simulator.js';
+
+@Module({
+  imports: [
+    HttpModule.registerAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({ timeout: config.upstreamTimeoutMs }),
+    }),
+  ],
+  providers: [
+    {
+      provide: CinnoxTarget,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) =>
+        upstreamTarget(CinnoxTarget, 'cinnox', config.cinnox, async () => {
+          const simulator = await CinnoxSimulator.start();
+          const { appId, appToken } = CinnoxSimulator.credentials;
+          return {
+            baseUrl: simulator.baseUrl,
+            account: appId,
+            secret: appToken,
+            close: () => simulator.close(),
+          };
+        }),
+    },
+    CinnoxClient,
+    CinnoxProvider,
+  ],
+  exports: [CinnoxProvider],
+})
+export class CinnoxModule {}

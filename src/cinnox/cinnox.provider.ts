@@ -1,0 +1,73 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  CallLogProvider,
+  type CallLogFilters,
+  type Pushdown,
+  type Slice,
+  type SliceResult,
+} from '../providers/call-log-provider.js';
+import { BOUND_MARGIN_MS, SliceCollector } from '../providers/slice-collector.js';
+import { UpstreamError } from '../providers/upstream-error.js';
+import { CinnoxClient, CinnoxTarget } from './cinnox.client.js';
+import { cinnoxStatusFor, mapCinnoxRecord } from './cinnox.mapper.js';
+import { CINNOX_MAX_LIMIT } from './cinnox.types.js';
+
+@Injectable()
+export class CinnoxProvider extends CallLogProvider {
+  readonly name = 'cinnox' as const;
+  private readonly logger = new Logger('CinnoxProvider');
+
+  constructor(
+    private readonly client: CinnoxClient,
+    private readonly target: CinnoxTarget,
+  ) {
+    super();
+  }
+
+  get mode(): CallLogProvider['mode'] {
+    return this.target.mode;
+  }
+
+  get account(): string {
+    return this.target.account;
+  }
+
+  retentionFloor(): Date | null {
+    return null;
+  }
+
+  /** CINNOX filters on one call id and one status; lists are filtered in the gateway. */
+  pushdown(filters: CallLogFilters): Pushdown {
+    const params: Record<string, string> = {};
+    if (filters.callIds?.length === 1) params.callID = filters.callIds[0];
+    if (filters.statuses?.length === 1) {
+      const status = cinnoxStatusFor(filters.statuses[0]);
+      if (status !== null) params.status = status;
+    }
+    return params;
+  }
+
+  async fetchSlice(slice: Slice, pushdown: Pushdown, signal?: AbortSignal): Promise<SliceResult> {
+    const collector = new SliceCollector(slice, mapCinnoxRecord, this.logger);
+    const window = {
+      startAt: new Date(slice.from - BOUND_MARGIN_MS).toISOString(),
+      endAt: new Date(slice.to + BOUND_MARGIN_MS).toISOString(),
+    };
+    for (let offset = 0; ; offset += CINNOX_MAX_LIMIT) {
+      const page = await this.client.fetchPage(
+        { ...pushdown, ...window, offset, limit: CINNOX_MAX_LIMIT },
+        signal,
+      );
+      const fresh = collector.addPage(page);
+      if (page.length < CINNOX_MAX_LIMIT) break;
+      if (fresh === 0) {
+        throw new UpstreamError(
+          'cinnox',
+          'upstream_bad_response',
+          'CINNOX paging does not advance',
+        );
+      }
+    }
+    return collector.result();
+  }
+}

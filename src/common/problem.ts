@@ -1,0 +1,43 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+/** One bad parameter of a request. */
+export class ProblemErrorDto {
+  @ApiProperty({ example: 'limit' }) parameter!: string;
+  @ApiProperty({ example: 'limit must be a whole number from 1 to 500' }) detail!: string;
+}
+
+/** An error body, RFC 9457 (`application/problem+json`). */
+export class ProblemDto {
+  @ApiProperty({ example: '/problems/invalid-parameters' }) type!: string;
+  @ApiProperty({ example: 'Invalid parameters' }) title!: string;
+  @ApiProperty({ example: 400 }) status!: number;
+  @ApiProperty({ example: 'limit must be a whole number from 1 to 500' }) detail!: string;
+  @ApiProperty({ example: '/call-logs?limit=0' }) instance!: string;
+  @ApiProperty({
+    description: 'Also in the `X-Request-Id` header.',
+    example: 'b7f0c3d2-5d1e-4d7e-9d55-3f4f1ce7c0de',
+  })
+  requestId!: string;
+  @ApiPropertyOptional({ type: [ProblemErrorDto], description: 'Each bad parameter (400).' })
+  errors?: ProblemErrorDto[];
+  @ApiPropertyOptional({
+    description: 'Per-provider outcome (502).',
+    type: 'array',
+    items: { type: 'object' },
+  })
+  providers?: unknown[];
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** A 400 that names each bad parameter; thrown by validation and by the service's own checks. */
+export class InvalidParametersError extends Error {
+  constructor(readonly errors: ProblemErrorDto[]) {
+    super(errors.map((error) => error.detail).join('; '));
+    this.name = 'InvalidParametersError';
+  }
+
+  static of(parameter: string, detail: string): InvalidParametersError {
+    return new InvalidParametersError([{ parameter, detail }]);
+  }
+}

@@ -1,0 +1,89 @@
+import { HttpService } from '@nestjs/axios';
+import { Injectable } from '@nestjs/common';
+import { isRecord } from '../common/is-record.js';
+import { UpstreamError } from '../providers/upstream-error.js';
+import { requestUpstream } from '../providers/upstream-http.js';
+import { UpstreamTarget } from '../providers/upstream-target.js';
+import { KaleyraCode, type KaleyraForm } from './kaleyra.types.js';
+
+export class KaleyraTarget extends UpstreamTarget {}
+
+/** The method and page size the account was configured with. */
+export class KaleyraSettings {
+  constructor(
+    readonly method: 'POST' | 'GET',
+    readonly pageSize: number,
+  ) {}
+}
+
+export interface KaleyraPage {
+  records: unknown[];
+  /** How many records match in all, when Kaleyra says. */
+  total: number | undefined;
+}
+
+/** HTTP only: one page of `{POST|GET} /v1/{SID}/voice/call-logs`, its answer classified. */
+@Injectable()
+export class KaleyraClient {
+  constructor(
+    private readonly http: HttpService,
+    private readonly target: KaleyraTarget,
+    private readonly settings: KaleyraSettings,
+  ) {}
+
+  async fetchPage(form: KaleyraForm, signal?: AbortSignal): Promise<KaleyraPage> {
+    const fields = new URLSearchParams();
+    for (const [key, value] of Object.entries(form)) {
+      if (value !== undefined) fields.set(key, String(value));
+    }
+    const post = this.settings.method === 'POST';
+    const { status, body, retryAfterMs } = await requestUpstream(this.http, 'kaleyra', {
+      method: this.settings.method,
+      url: `${this.target.baseUrl}/v1/${encodeURIComponent(this.target.account)}/voice/call-logs`,
+      params: post ? undefined : fields,
+      data: post ? fields.toString() : undefined,
+      headers: {
+        'api-key': this.target.secret(),
+        'content-type': 'application/x-www-form-urlencoded',
+        limit: String(this.settings.pageSize),
+        accept: 'application/json',
+      },
+      signal,
+    });
+    return interpret(status, body, retryAfterMs);
+  }
+}
+
+/** Kaleyra names the outcome with an `RBC…` code; the HTTP status is the fallback. */
+function interpret(status: number, body: unknown, retryAfterMs: number | undefined): KaleyraPage {
+  const code = isRecord(body) && typeof body.code === 'string' ? body.code : undefined;
+  const message =
+    isRecord(body) && typeof body.message === 'string' ? body.message.slice(0, 200) : '';
+  const fail = (kind: UpstreamError['code'], text: string): UpstreamError =>
+    new UpstreamError('kaleyra', kind, text, { status, upstreamCode: code, retryAfterMs });
+
+  if (code === KaleyraCode.success && status < 300) {
+    const data = isRecord(body) ? body.data : undefined;
+    if (!Array.isArray(data))
+      throw fail('upstream_bad_response', 'Kaleyra answered RBC103 without a data list');
+    const total = isRecord(body) && typeof body.total === 'number' ? body.total : undefined;
+    return { records: data as unknown[], total };
+  }
+  if (code === KaleyraCode.badCredentials || status === 401 || status === 403) {
+    throw fail('upstream_auth', `Kaleyra refused the credentials (${code ?? `HTTP ${status}`})`);
+  }
+  if (status === 429)
+    throw fail('upstream_rate_limited', 'Kaleyra is rate-limiting the gateway (HTTP 429)');
+  if (status >= 500)
+    throw fail('upstream_unavailable', `Kaleyra answered HTTP ${status} (${code ?? 'no code'})`);
+  if (code === KaleyraCode.badStartTime || status === 400) {
+    throw fail(
+      'upstream_rejected',
+      `Kaleyra rejected the query (${code ?? 'HTTP 400'}: ${message})`,
+    );
+  }
+  throw fail(
+    'upstream_bad_response',
+    `Kaleyra answered HTTP ${status} with code ${code ?? 'none'}: ${message}`,
+  );
+}

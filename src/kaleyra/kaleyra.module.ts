@@ -1,0 +1,43 @@
+import { HttpModule } from '@nestjs/axios';
+import { Module } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { upstreamTarget } from '../providers/sandbox.js';
+import { KaleyraClient, KaleyraSettings, KaleyraTarget } from './kaleyra.client.js';
+import { KaleyraProvider } from './kaleyra.provider.js';
+import { KaleyraSimulator } from './kaleyra.simulator.js';
+
+@Module({
+  imports: [
+    HttpModule.registerAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({ timeout: config.upstreamTimeoutMs }),
+    }),
+  ],
+  providers: [
+    {
+      provide: KaleyraTarget,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) =>
+        upstreamTarget(KaleyraTarget, 'kaleyra', config.kaleyra, async () => {
+          const simulator = await KaleyraSimulator.start();
+          const { sid, apiKey } = KaleyraSimulator.credentials;
+          return {
+            baseUrl: simulator.baseUrl,
+            account: sid,
+            secret: apiKey,
+            close: () => simulator.close(),
+          };
+        }),
+    },
+    {
+      provide: KaleyraSettings,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) =>
+        new KaleyraSettings(config.kaleyra.method, config.kaleyra.pageSize),
+    },
+    KaleyraClient,
+    KaleyraProvider,
+  ],
+  exports: [KaleyraProvider],
+})
+export class KaleyraModule {}

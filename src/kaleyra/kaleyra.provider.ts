@@ -1,0 +1,86 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  CallLogProvider,
+  type CallLogFilters,
+  type Pushdown,
+  type Slice,
+  type SliceResult,
+} from '../providers/call-log-provider.js';
+import { BOUND_MARGIN_MS, SliceCollector } from '../providers/slice-collector.js';
+import { UpstreamError } from '../providers/upstream-error.js';
+import { KaleyraClient, KaleyraTarget } from './kaleyra.client.js';
+import { kaleyraStatusesFor, mapKaleyraRecord } from './kaleyra.mapper.js';
+import { kaleyraRetentionFloor } from './kaleyra.types.js';
+import { Clock } from '../common/clock.js';
+
+/** Kaleyra's time format: seconds and an explicit offset, as in `2013-03-15T00:00:00+00:00`. */
+const kaleyraTime = (ms: number): string =>
+  new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+
+@Injectable()
+export class KaleyraProvider extends CallLogProvider {
+  readonly name = 'kaleyra' as const;
+  private readonly logger = new Logger('KaleyraProvider');
+
+  constructor(
+    private readonly client: KaleyraClient,
+    private readonly target: KaleyraTarget,
+    private readonly clock: Clock,
+  ) {
+    super();
+  }
+
+  get mode(): CallLogProvider['mode'] {
+    return this.target.mode;
+  }
+
+  get account(): string {
+    return this.target.account;
+  }
+
+  retentionFloor(now: Date): Date {
+    return kaleyraRetentionFloor(now);
+  }
+
+  /** Kaleyra takes lists of call ids and statuses, and the bridge; it only carries audio. */
+  pushdown(filters: CallLogFilters): Pushdown | null {
+    if (filters.mediaType === 'video') return null;
+    const params: Record<string, string> = {};
+    if (filters.callIds !== null) params.call_id = [...filters.callIds].sort().join(',');
+    if (filters.statuses !== null) {
+      const tokens = kaleyraStatusesFor(filters.statuses);
+      if (tokens !== null) params.status = tokens.join(',');
+    }
+    if (filters.bridgeNumber !== null) params.bridge = filters.bridgeNumber.replace(/^\+/, '');
+    return params;
+  }
+
+  async fetchSlice(slice: Slice, pushdown: Pushdown, signal?: AbortSignal): Promise<SliceResult> {
+    const collector = new SliceCollector(slice, mapKaleyraRecord, this.logger);
+    const floor = this.retentionFloor(new Date(this.clock.now())).getTime();
+    if (slice.to <= floor) return collector.result();
+    const window = {
+      start_time: kaleyraTime(Math.max(slice.from - BOUND_MARGIN_MS, floor)),
+      end_time: kaleyraTime(slice.to + BOUND_MARGIN_MS),
+    };
+    let received = 0;
+    for (let page = 1; ; page += 1) {
+      const { records, total } = await this.client.fetchPage(
+        { ...pushdown, ...window, page, offset: received },
+        signal,
+      );
+      received += records.length;
+      const fresh = collector.addPage(records);
+      const done = total === undefined ? records.length === 0 : received >= total;
+      if (done || records.length === 0) break;
+      if (fresh === 0) {
+        throw new UpstreamError(
+          'kaleyra',
+          'upstream_bad_response',
+          'Kaleyra paging does not advance',
+        );
+      }
+    }
+    return collector.result();
+  }
+}
