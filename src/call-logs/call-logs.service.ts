@@ -205,6 +205,6 @@ function comparator(order: SortOrder): (a: Entry, b: Entry) => number {
 }
 
 function withoutRaw(record: CallLog): CallLog {
-  const { raw: _raw, ...rest } = record;
+  const { raw, ...rest } = record;
   return rest;
 }

@@ -55,6 +55,7 @@ function interpret(status: number, body: unknown, retryAfterMs: number | undefin
       throw fail('upstream_rate_limited', `CINNOX is rate-limiting the gateway (code ${code})`);
     case CinnoxCode.badResponse:
       throw fail('upstream_unavailable', `CINNOX reported an internal error (code ${code})`);
+    case undefined:
     default:
       if (status === 429)
         throw fail('upstream_rate_limited', 'CINNOX is rate-limiting the gateway (HTTP 429)');

@@ -56,8 +56,10 @@ export interface CinnoxCalleeInfo {
 export interface CinnoxCallRecord {
   hid?: string;
   roomID?: string;
-  type?: 'call' | 'conference' | string;
-  status?: CinnoxStatus | string;
+  /** `call` or `conference`. */
+  type?: string;
+  /** One of CINNOX_STATUSES, or a status nobody published. */
+  status?: string;
   inquiryID?: string;
   displayCaseNumber?: string;
   callID?: string;
@@ -65,9 +67,11 @@ export interface CinnoxCallRecord {
   callDate?: string;
   callEndTime?: string;
   byeReason?: string;
-  releaseParty?: 'Caller' | 'Callee' | string;
+  /** `Caller` or `Callee`. */
+  releaseParty?: string;
   virtualNumber?: number | string;
-  mediaType?: 'audio' | 'video' | string;
+  /** `audio` or `video`. */
+  mediaType?: string;
   callerInfo?: CinnoxCallerInfo;
   calleeInfo?: CinnoxCalleeInfo;
 }

@@ -49,6 +49,8 @@ export class KaleyraProvider extends CallLogProvider {
     if (filters.callIds !== null) params.call_id = [...filters.callIds].sort().join(',');
     if (filters.statuses !== null) {
       const tokens = kaleyraStatusesFor(filters.statuses);
+      // No Kaleyra status maps to some unified ones (abandoned): then nothing can match.
+      if (tokens?.length === 0) return null;
       if (tokens !== null) params.status = tokens.join(',');
     }
     if (filters.bridgeNumber !== null) params.bridge = filters.bridgeNumber.replace(/^\+/, '');

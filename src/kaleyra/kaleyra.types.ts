@@ -49,7 +49,8 @@ export const KALEYRA_DEFAULT_PAGE_SIZE = 25;
 export interface KaleyraCallRecord {
   id?: string;
   call_id?: string;
-  call_type?: 'Incoming' | 'Outgoing' | string;
+  /** `Incoming` or `Outgoing`. */
+  call_type?: string;
   type?: string;
   caller?: string | number;
   from?: string | number;
@@ -58,7 +59,8 @@ export interface KaleyraCallRecord {
   bridge?: string | number;
   start_time?: string;
   end_time?: string;
-  status?: KaleyraStatus | string;
+  /** One of KALEYRA_STATUSES, or any other uppercase token. */
+  status?: string;
   billsec?: number | string;
   duration?: number | string;
   ringtime?: number | string;
