@@ -1,0 +1,140 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent.js';
+import { createApp } from '../src/app.js';
+import type { Environment } from '../src/app.module.js';
+import type { CallLog } from '../src/call-logs/call-log.js';
+import { mapCinnoxRecord } from '../src/cinnox/cinnox.mapper.js';
+import { CinnoxSimulator } from '../src/cinnox/cinnox.simulator.js';
+import { mapKaleyraRecord } from '../src/kaleyra/kaleyra.mapper.js';
+import { KaleyraSimulator } from '../src/kaleyra/kaleyra.simulator.js';
+
+export interface Simulators {
+  cinnox: CinnoxSimulator;
+  kaleyra: KaleyraSimulator;
+  close(): Promise<void>;
+}
+
+/** Both simulators on free loopback ports, with one seeded data set anchored at `now`. */
+export async function startSimulators(
+  options: { seed?: number; now?: () => Date } = {},
+): Promise<Simulators> {
+  const [cinnox, kaleyra] = await Promise.all([
+    CinnoxSimulator.start(options),
+    KaleyraSimulator.start(options),
+  ]);
+  return {
+    cinnox,
+    kaleyra,
+    close: async () => {
+      await Promise.all([cinnox.close(), kaleyra.close()]);
+    },
+  };
+}
+
+/** The environment that points a gateway at the simulators, as an operator would configure it. */
+export function gatewayEnv(sims: Simulators, extra: Environment = {}): Environment {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'fatal',
+    CINNOX_BASE_URL: sims.cinnox.baseUrl,
+    CINNOX_APP_ID: CinnoxSimulator.credentials.appId,
+    CINNOX_APP_TOKEN: CinnoxSimulator.credentials.appToken,
+    KALEYRA_BASE_URL: sims.kaleyra.baseUrl,
+    KALEYRA_SID: KaleyraSimulator.credentials.sid,
+    KALEYRA_API_KEY: KaleyraSimulator.credentials.apiKey,
+    ...extra,
+  };
+}
+
+export interface Gateway {
+  app: NestFastifyApplication;
+  http: TestAgent;
+  close(): Promise<void>;
+}
+
+/** The real gateway on the real Fastify server, driven through supertest. */
+export async function startGateway(env: Environment): Promise<Gateway> {
+  const app = await createApp(env);
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return { app, http: request(app.getHttpServer()), close: () => app.close() };
+}
+
+export interface PageBody {
+  data: CallLog[];
+  page: { limit: number; nextCursor: string | null };
+  meta: {
+    providers: Array<{
+      provider: string;
+      status: string;
+      mode: string;
+      records: number;
+      returned: number;
+      rejected: number;
+      upstreamRequests: number;
+      slices: number;
+      reason?: string;
+      error?: { code: string; message: string };
+    }>;
+    window: { since: string; until: string };
+  };
+}
+
+/** Follows `nextCursor` to the end; returns every record and how many pages it took. */
+export async function walk(
+  http: TestAgent,
+  query: Record<string, string>,
+  between?: (page: number) => void,
+): Promise<{ records: CallLog[]; pages: number }> {
+  const records: CallLog[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const response = await http
+      .get('/call-logs')
+      .query(cursor === null ? query : { ...query, cursor });
+    if (response.status !== 200)
+      throw new Error(`page ${pages + 1}: ${response.status} ${JSON.stringify(response.body)}`);
+    const body = response.body as PageBody;
+    records.push(...body.data);
+    cursor = body.page.nextCursor;
+    pages += 1;
+    between?.(pages);
+  } while (cursor !== null);
+  return { records, pages };
+}
+
+/**
+ * The brute-force answer: every record the simulators would serve, normalized, in the window, kept
+ * by `keep`, sorted newest first (or oldest first) with ties on id, written independently of the
+ * gateway's slice walk.
+ */
+export function oracle(
+  sims: Simulators,
+  window: { since: number; until: number },
+  keep: (record: CallLog) => boolean = () => true,
+  order: 'asc' | 'desc' = 'desc',
+): CallLog[] {
+  const normalized = [
+    ...sims.cinnox.records().map(mapCinnoxRecord),
+    ...sims.kaleyra.visibleRecords().map(mapKaleyraRecord),
+  ].flatMap((result) => (result.ok ? [result.record] : []));
+  const sign = order === 'desc' ? -1 : 1;
+  return normalized
+    .filter((record) => {
+      const at = Date.parse(record.startedAt);
+      return at >= window.since && at < window.until && keep(record);
+    })
+    .sort(
+      (a, b) =>
+        sign *
+        (Date.parse(a.startedAt) - Date.parse(b.startedAt) ||
+          (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    );
+}
+
+export const ids = (records: readonly CallLog[]): string[] => records.map((record) => record.id);
+
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
