@@ -6,7 +6,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { ProblemDto } from '../common/problem.js';
+import { ApiProblemResponse } from '../common/problem.js';
 import { CallLogPageDto } from './call-log.dto.js';
 import { CallLogQueryDto } from './call-log-query.dto.js';
 import { CallLogsService } from './call-logs.service.js';
@@ -23,12 +23,25 @@ export class CallLogsController {
       'Records of CINNOX and Kaleyra in one shape and one order. Walk the pages with `page.nextCursor`: every matching record comes exactly once, even while new calls arrive. `meta.providers` says how each provider answered; a provider that failed is reported there while the others still answer.',
   })
   @ApiOkResponse({ type: CallLogPageDto })
-  @ApiBadRequestResponse({
-    type: ProblemDto,
-    description:
-      'A parameter is unknown, does not parse, or the cursor is not valid for this query.',
+  @ApiProblemResponse(
+    400,
+    'A parameter is unknown or does not parse, or the cursor does not fit this query.',
+    {
+      type: '/problems/invalid-parameters',
+      title: 'Invalid parameters',
+      detail: 'limit must be a whole number from 1 to 500',
+      instance: '/call-logs?limit=0',
+      requestId: 'b7f0c3d2-5d1e-4d7e-9d55-3f4f1ce7c0de',
+      errors: [{ parameter: 'limit', detail: 'limit must be a whole number from 1 to 500' }],
+    },
+  )
+  @ApiProblemResponse(502, 'No provider could answer; `providers` says why, per provider.', {
+    type: '/problems/upstreams-unavailable',
+    title: 'No provider could answer',
+    detail: 'cinnox: upstream_auth; kaleyra: upstream_unavailable',
+    instance: '/call-logs',
+    requestId: 'b7f0c3d2-5d1e-4d7e-9d55-3f4f1ce7c0de',
   })
-  @ApiBadGatewayResponse({ type: ProblemDto, description: 'No provider could answer.' })
   list(@Query() query: CallLogQueryDto): Promise<CallLogPageDto> {
     return this.service.list(query);
   }

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 
 /** One bad parameter of a request. */
 export class ProblemErrorDto {
@@ -40,4 +40,22 @@ export class InvalidParametersError extends Error {
   static of(parameter: string, detail: string): InvalidParametersError {
     return new InvalidParametersError([{ parameter, detail }]);
   }
+}
+
+/** Documents an error response as `application/problem+json` with the problem schema and an example. */
+export function ApiProblemResponse(
+  status: number,
+  description: string,
+  example: Partial<ProblemDto>,
+): MethodDecorator {
+  return ApiResponse({
+    status,
+    description,
+    content: {
+      [PROBLEM_CONTENT_TYPE]: {
+        schema: { $ref: getSchemaPath(ProblemDto) },
+        example: { status, ...example },
+      },
+    },
+  });
 }

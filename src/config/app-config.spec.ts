@@ -77,7 +77,9 @@ describe('loadConfig', () => {
   });
 
   it('never puts a secret in its messages', () => {
-    const message = problemsOf({ CINNOX_APP_TOKEN: 's3cr3t-token-value', KALEYRA_SID: 'sid' }).join('\n');
+    const message = problemsOf({ CINNOX_APP_TOKEN: 's3cr3t-token-value', KALEYRA_SID: 'sid' }).join(
+      '\n',
+    );
     expect(message).not.toContain('s3cr3t-token-value');
   });
 });

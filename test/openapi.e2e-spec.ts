@@ -1,0 +1,40 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from '@jest/globals';
+import { generateOpenApiDocument, serializeOpenApi } from '../src/bin/openapi-document.js';
+
+describe('the committed OpenAPI document', () => {
+  it('is what the code generates (run `npm run openapi` after changing the contract)', async () => {
+    const committed = await readFile(new URL('../openapi.json', import.meta.url), 'utf8');
+    expect(serializeOpenApi(await generateOpenApiDocument())).toBe(committed);
+  });
+
+  it('documents every query parameter of GET /call-logs, the problem schema and the errors', async () => {
+    const document = await generateOpenApiDocument();
+    const operation = document.paths['/call-logs']?.get;
+    const names = (operation?.parameters ?? []).map((parameter) =>
+      'name' in parameter ? parameter.name : '',
+    );
+    expect(names.sort()).toEqual(
+      [
+        'since',
+        'until',
+        'provider',
+        'status',
+        'direction',
+        'callId',
+        'number',
+        'bridgeNumber',
+        'mediaType',
+        'minDuration',
+        'maxDuration',
+        'sort',
+        'limit',
+        'cursor',
+        'includeRaw',
+      ].sort(),
+    );
+    expect(Object.keys(operation?.responses ?? {}).sort()).toEqual(['200', '400', '502']);
+    expect(document.components?.schemas).toHaveProperty('ProblemDto');
+    expect(document.components?.schemas).toHaveProperty('CallLogDto');
+  });
+});
