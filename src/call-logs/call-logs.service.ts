@@ -13,6 +13,8 @@ import { CursorCodec } from './cursor.js';
 import { SlicePlan, type SortOrder } from './slice-planner.js';
 import { SliceSource } from './slice-source.js';
 
+const HOUR = 3_600_000;
+
 interface Entry {
   at: number;
   record: CallLog;
@@ -38,9 +40,10 @@ export class AllProvidersFailedError extends Error {
 
 /**
  * Produces one page of the merged call log: walks aligned time slices from where the page starts,
- * asks every provider for each slice concurrently, and stops as soon as the slices fetched hold
- * one record more than the page. Anything not fetched lies wholly beyond the fetched slices in
- * the page's order, so the page is exact whatever the density of the window.
+ * in rounds sized by the density seen so far, asks every provider for every slice of a round
+ * concurrently, and stops as soon as the slices fetched hold one record more than the page.
+ * Anything not fetched lies wholly beyond the fetched slices in the page's order, so the page is
+ * exact whatever the density of the window.
  */
 @Injectable()
 export class CallLogsService {
@@ -68,11 +71,16 @@ export class CallLogsService {
     const live = (): Run[] =>
       runs.filter((run) => run.provider !== undefined && run.meta.status === 'ok');
 
-    const plan = new SlicePlan(query.since, query.until, query.order, startEdge(query));
-    for (let slice = plan.next(); slice !== null && live().length > 0; slice = plan.next()) {
-      await Promise.all(live().map((run) => this.fetchInto(run, slice, query)));
-      if (live().reduce((sum, run) => sum + run.entries.length, 0) > query.limit) break;
-      plan.widen();
+    const start = startEdge(query);
+    const plan = new SlicePlan(query.since, query.until, query.order, start);
+    const found = (): number => live().reduce((sum, run) => sum + run.entries.length, 0);
+    for (let span = HOUR; !plan.done && live().length > 0;) {
+      const round = plan.nextRound(span);
+      await Promise.all(
+        live().flatMap((run) => round.map((slice) => this.fetchInto(run, slice, query))),
+      );
+      if (found() > query.limit) break;
+      span = nextSpan(found(), query.limit + 1, plan.covered(start));
     }
 
     const metas = runs.map((run) => run.meta);
@@ -150,6 +158,8 @@ export class CallLogsService {
     const started = performance.now();
     try {
       const result = await this.slices.fetch(provider, slice, pushdown);
+      // Another slice of the same round failed: this provider is out of the page.
+      if (meta.status === 'error') return;
       meta.records += result.records.length;
       meta.rejected += result.rejected;
       meta.upstreamRequests += result.upstreamRequests;
@@ -183,9 +193,21 @@ export class CallLogsService {
 }
 
 /** Where the walk starts: the window's end, or just past the previous page's last record. */
-function startEdge(query: ResolvedQuery): number | undefined {
-  if (query.after === null) return undefined;
+function startEdge(query: ResolvedQuery): number {
+  if (query.after === null) return query.order === 'desc' ? query.until : query.since;
   return query.order === 'desc' ? query.after.at + 1 : query.after.at;
+}
+
+/**
+ * How much more time the next round should cover: what the density seen so far says the page still
+ * needs, with a margin, but at most twice what was covered. Call density swings (nights,
+ * weekends), so an estimate from a quiet hour may be far too wide; growing geometrically bounds
+ * the over-fetch, in a logarithmic number of rounds.
+ */
+function nextSpan(found: number, wanted: number, covered: number): number {
+  const doubling = Math.max(2 * covered, 2 * HOUR);
+  if (found === 0) return doubling;
+  return Math.min(Math.max(((wanted - found) * covered * 1.2) / found, HOUR), doubling);
 }
 
 /** Whether a record comes after the previous page's last one, in the page order. */

@@ -1,0 +1,198 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import Fastify from 'fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../src/app.js';
+import type { Environment } from '../src/app.module.js';
+import type { CallLog } from '../src/call-logs/call-log.js';
+import { CinnoxSimulator } from '../src/cinnox/cinnox.simulator.js';
+import { KaleyraSimulator } from '../src/kaleyra/kaleyra.simulator.js';
+import { ProviderRegistry } from '../src/providers/provider-registry.js';
+
+/*
+ * `npm run bench`: the gateway against the simulators, reported as ratios measured in one run.
+ * - First page of a 24-hour and a 14-day window: the slice walk against a baseline that fetches the
+ *   whole window from both providers, merges and sorts (what a hand-written integration does).
+ *   Cold every time (no cache), each upstream request delayed as a network would.
+ * - A warm page: requests per second and p99 against a plain Fastify route serving the same bytes.
+ */
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const UPSTREAM_LATENCY_MS = Number(process.env.BENCH_UPSTREAM_LATENCY_MS ?? 20);
+const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
+const CONNECTIONS = 50;
+const PAGE = 50;
+
+const run = promisify(execFile);
+const median = (values: number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const ratio = (a: number, b: number): string => (b === 0 ? '∞' : `${(a / b).toFixed(1)}x`);
+
+async function main(): Promise<void> {
+  const now = Date.now();
+  const [cinnox, kaleyra] = await Promise.all([
+    CinnoxSimulator.start({ seed: 7 }),
+    KaleyraSimulator.start({ seed: 7 }),
+  ]);
+  const env = (extra: Environment): Environment => ({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'error',
+    CINNOX_BASE_URL: cinnox.baseUrl,
+    CINNOX_APP_ID: CinnoxSimulator.credentials.appId,
+    CINNOX_APP_TOKEN: CinnoxSimulator.credentials.appToken,
+    KALEYRA_BASE_URL: kaleyra.baseUrl,
+    KALEYRA_SID: KaleyraSimulator.credentials.sid,
+    KALEYRA_API_KEY: KaleyraSimulator.credentials.apiKey,
+    ...extra,
+  });
+  const cold = await listen(
+    await createApp(env({ CACHE_FRESH_TTL_SECONDS: '0', CACHE_CLOSED_TTL_SECONDS: '0' })),
+  );
+  const warm = await listen(await createApp(env({})));
+  const upstreamRequests = (): number => cinnox.stats().requests + kaleyra.stats().requests;
+  const resetStats = (): void => {
+    cinnox.resetStats();
+    kaleyra.resetStats();
+  };
+
+  const lines: string[] = [];
+  const print = (line: string): void => {
+    lines.push(line);
+    process.stdout.write(`${line}\n`);
+  };
+  print(
+    `Upstream simulators: ${cinnox.records().length} CINNOX and ${kaleyra.visibleRecords().length} visible Kaleyra records over 14 days; ${UPSTREAM_LATENCY_MS} ms added to each upstream request; Kaleyra page size 25; ${RUNS} interleaved runs, medians.`,
+  );
+  print('');
+  print(
+    '| first page (limit 50) | gateway: upstream requests | baseline: upstream requests | requests ratio | gateway ms | baseline ms | time ratio |',
+  );
+  print('|---|---|---|---|---|---|---|');
+  cinnox.setFaults({ latencyMs: UPSTREAM_LATENCY_MS });
+  kaleyra.setFaults({ latencyMs: UPSTREAM_LATENCY_MS });
+  const registry = cold.app.get(ProviderRegistry);
+  for (const [label, span] of [
+    ['24-hour window', DAY],
+    ['14-day window', 14 * DAY],
+  ] as const) {
+    const window = { since: now - span, until: now };
+    const url = `${cold.url}/call-logs?since=${iso(window.since)}&until=${iso(window.until)}&limit=${PAGE}`;
+    const gateway = { requests: [] as number[], ms: [] as number[] };
+    const baseline = { requests: [] as number[], ms: [] as number[] };
+    let gatewayIds = '';
+    let baselineIds = '';
+    for (let i = 0; i < RUNS; i += 1) {
+      resetStats();
+      let started = performance.now();
+      const body = (await (await fetch(url)).json()) as { data: CallLog[] };
+      gateway.ms.push(performance.now() - started);
+      gateway.requests.push(upstreamRequests());
+      gatewayIds = body.data.map((record) => record.id).join();
+
+      resetStats();
+      started = performance.now();
+      const all = await Promise.all(
+        registry.providers.map((provider) =>
+          provider.fetchSlice({ from: window.since, to: window.until }, {}),
+        ),
+      );
+      const page = all
+        .flatMap((result) => result.records)
+        .map((record) => ({ at: Date.parse(record.startedAt), record }))
+        .sort(
+          (a, b) =>
+            b.at - a.at || (a.record.id < b.record.id ? 1 : a.record.id > b.record.id ? -1 : 0),
+        )
+        .slice(0, PAGE);
+      baseline.ms.push(performance.now() - started);
+      baseline.requests.push(upstreamRequests());
+      baselineIds = page.map((entry) => entry.record.id).join();
+    }
+    if (gatewayIds !== baselineIds)
+      throw new Error(`${label}: the gateway's first page differs from the baseline's`);
+    const [gr, br, gm, bm] = [
+      median(gateway.requests),
+      median(baseline.requests),
+      median(gateway.ms),
+      median(baseline.ms),
+    ];
+    print(
+      `| ${label} | ${gr} | ${br} | ${ratio(br, gr)} cheaper | ${gm.toFixed(0)} | ${bm.toFixed(0)} | ${ratio(bm, gm)} faster |`,
+    );
+  }
+  cinnox.resetFaults();
+  kaleyra.resetFaults();
+
+  // A warm page: the 24-hour window's first page, every slice already cached.
+  const path = `/call-logs?since=${iso(now - DAY)}&until=${iso(now)}&limit=${PAGE}`;
+  const bytes = Buffer.from(await (await fetch(`${warm.url}${path}`)).arrayBuffer());
+  const plain = Fastify();
+  plain.get('/call-logs', (_request, reply) => {
+    void reply.header('content-type', 'application/json; charset=utf-8').send(bytes);
+  });
+  const plainUrl = await plain.listen({ port: 0, host: '127.0.0.1' });
+  const results = { gateway: [] as Load[], plain: [] as Load[] };
+  for (let i = 0; i < 2; i += 1) {
+    results.gateway.push(await load(`${warm.url}${path}`));
+    results.plain.push(await load(`${plainUrl}${path}`));
+  }
+  const best = (loads: Load[]): Load => loads.reduce((a, b) => (a.rps >= b.rps ? a : b));
+  const [g, p] = [best(results.gateway), best(results.plain)];
+  print('');
+  print(
+    `| warm page (${(bytes.length / 1024).toFixed(1)} KB, ${CONNECTIONS} connections, ${LOAD_SECONDS} s, best of 2) | requests/s | p99 ms |`,
+  );
+  print('|---|---|---|');
+  print(`| gateway | ${g.rps.toFixed(0)} | ${g.p99} |`);
+  print(`| plain Fastify, same bytes | ${p.rps.toFixed(0)} | ${p.p99} |`);
+  print(`| gateway / plain | ${(g.rps / p.rps).toFixed(2)} | ${(g.p99 / p.p99).toFixed(2)} |`);
+
+  await plain.close();
+  await cold.app.close();
+  await warm.app.close();
+  await Promise.all([cinnox.close(), kaleyra.close()]);
+}
+
+interface Load {
+  rps: number;
+  p99: number;
+}
+
+/** autocannon in its own process, so the load does not compete with the server for the event loop. */
+async function load(url: string): Promise<Load> {
+  const { stdout } = await run(
+    process.execPath,
+    [
+      'node_modules/autocannon/autocannon.js',
+      '-c',
+      String(CONNECTIONS),
+      '-d',
+      String(LOAD_SECONDS),
+      '-j',
+      url,
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  const result = JSON.parse(stdout) as {
+    requests: { average: number };
+    latency: { p99: number };
+    non2xx: number;
+  };
+  if (result.non2xx > 0) throw new Error(`${url}: ${result.non2xx} answers were not 2xx`);
+  return { rps: result.requests.average, p99: result.latency.p99 };
+}
+
+async function listen(
+  app: NestFastifyApplication,
+): Promise<{ app: NestFastifyApplication; url: string }> {
+  await app.listen(0, '127.0.0.1');
+  return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+await main();
