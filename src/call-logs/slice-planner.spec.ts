@@ -73,7 +73,11 @@ describe('SlicePlan', () => {
     const plan = new SlicePlan(t('2026-11-01T00:00Z'), t('2026-11-20T00:00Z'), 'desc');
     const rounds = [];
     while (!plan.done) rounds.push(plan.nextRound(30 * DAY));
-    expect(rounds.map((round) => round.length)).toEqual([8, 8, 3]);
+    expect(rounds.map((round) => round.length)).toEqual([
+      MAX_SLICES_PER_ROUND,
+      MAX_SLICES_PER_ROUND,
+      3,
+    ]);
     expect(show(rounds[2]).at(-1)).toEqual(['2026-11-01T00:00', '2026-11-02T00:00']);
     expect(plan.nextRound(DAY)).toEqual([]);
   });
