@@ -20,6 +20,8 @@ export interface KaleyraPage {
   records: unknown[];
   /** How many records match in all, when Kaleyra says. */
   total: number | undefined;
+  /** The page size Kaleyra applied, when it says (it may cap the one asked for). */
+  limit: number | undefined;
 }
 
 /** HTTP only: one page of `{POST|GET} /v1/{SID}/voice/call-logs`, its answer classified. */
@@ -66,8 +68,15 @@ function interpret(status: number, body: unknown, retryAfterMs: number | undefin
     const data = isRecord(body) ? body.data : undefined;
     if (!Array.isArray(data))
       throw fail('upstream_bad_response', 'Kaleyra answered RBC103 without a data list');
-    const total = isRecord(body) && typeof body.total === 'number' ? body.total : undefined;
-    return { records: data as unknown[], total };
+    const count = (name: string): number | undefined =>
+      isRecord(body) && Number.isSafeInteger(body[name]) && (body[name] as number) >= 0
+        ? (body[name] as number)
+        : undefined;
+    return {
+      records: data as unknown[],
+      total: count('total'),
+      limit: count('limit') || undefined,
+    };
   }
   if (code === KaleyraCode.badCredentials || status === 401 || status === 403) {
     throw fail('upstream_auth', `Kaleyra refused the credentials (${code ?? `HTTP ${status}`})`);

@@ -65,16 +65,17 @@ export class KaleyraProvider extends CallLogProvider {
       start_time: kaleyraTime(Math.max(slice.from - BOUND_MARGIN_MS, floor)),
       end_time: kaleyraTime(slice.to + BOUND_MARGIN_MS),
     };
-    let received = 0;
+    // Offsets advance by the page size Kaleyra says it applied, not by what arrived: a page may
+    // carry fewer records than asked (a lower cap) or records that are not calls.
+    let offset = 0;
     for (let page = 1; ; page += 1) {
-      const { records, total } = await this.client.fetchPage(
-        { ...pushdown, ...window, page, offset: received },
+      const { records, total, limit } = await this.client.fetchPage(
+        { ...pushdown, ...window, page, offset },
         signal,
       );
-      received += records.length;
+      offset += limit ?? records.length;
       const fresh = collector.addPage(records);
-      const done = total === undefined ? records.length === 0 : received >= total;
-      if (done || records.length === 0) break;
+      if (records.length === 0 || (total !== undefined && offset >= total)) break;
       if (fresh === 0) {
         throw new UpstreamError(
           'kaleyra',
