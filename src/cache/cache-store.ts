@@ -1,0 +1,67 @@
+/**
+ * The narrow port the slice cache stores through, with one implementation per store (in-process,
+ * Redis). Every method is safe to call when the store is down: reads miss, writes are dropped,
+ * and the gateway goes on without the cache.
+ */
+
+/** One cached value and its freshness. */
+export interface StoredEntry {
+  /** The encoded value. */
+  value: Buffer;
+  /** Epoch ms when the value was fetched from the upstream. */
+  fetchedAt: number;
+  /** Epoch ms until which the value is fresh. */
+  freshUntil: number;
+  /** Epoch ms until which a stale value may still be served; the store drops it after that. */
+  staleUntil: number;
+}
+
+/** The right to fill one key: held by one caller across every replica until released or expired. */
+export interface Lease {
+  key: string;
+  /** Identifies the holder; only it can release the lock. */
+  token: string;
+  /** Grows with every lease ever granted for the key: a late writer with a lower fence loses. */
+  fence: number;
+}
+
+export interface StoreHealth {
+  store: 'memory' | 'redis';
+  status: 'ok' | 'degraded';
+  /** Why it is degraded, without credentials. */
+  detail?: string;
+}
+
+export abstract class CacheStore {
+  /** The entry, or undefined on a miss or when the store cannot answer in time. */
+  abstract get(key: string): Promise<StoredEntry | undefined>;
+
+  /** Stores the entry until its `staleUntil`, unconditionally. */
+  abstract set(key: string, entry: StoredEntry): Promise<void>;
+
+  /**
+   * Tries to take the fill lock of `key` for `leaseMs`. Null when another caller holds it. When the
+   * store cannot answer, a lease that no one else knows of, so that the caller fetches itself.
+   */
+  abstract acquire(key: string, leaseMs: number): Promise<Lease | null>;
+
+  /**
+   * Stores `entry` (unless a newer fence has stored one since), releases the lock if the lease
+   * still holds it, and wakes the waiters of the key. With `entry` null (the fetch failed) it
+   * only releases and wakes, so that waiters stop waiting.
+   */
+  abstract fulfil(lease: Lease, entry: StoredEntry | null): Promise<void>;
+
+  /**
+   * Waits until the holder of the key's lock fulfils it, or `timeoutMs` passes, or the lock is
+   * gone (its holder died and the lease expired); then returns what the store holds for the key.
+   */
+  abstract waitFor(key: string, timeoutMs: number): Promise<StoredEntry | undefined>;
+
+  /** Deletes every key under the store's prefix (flush); returns how many. */
+  abstract clear(): Promise<number>;
+
+  abstract health(): StoreHealth;
+
+  abstract close(): Promise<void>;
+}
