@@ -1,9 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { MemorySliceCache, SliceCache } from './cache/slice-cache.js';
+import { CacheStore } from './cache/cache-store.js';
+import { MemoryCacheStore } from './cache/memory-cache-store.js';
+import { RedisCacheStore } from './cache/redis-cache-store.js';
+import { SliceCache } from './cache/slice-cache.js';
 import { CallLogsController } from './call-logs/call-logs.controller.js';
 import { CallLogsService } from './call-logs/call-logs.service.js';
-import { SliceSource } from './call-logs/slice-source.js';
 import { Clock, SystemClock } from './common/clock.js';
 import { AppConfig, loadConfig } from './config/app-config.js';
 import { HealthController } from './health/health.controller.js';
@@ -38,8 +40,19 @@ export class AppModule {
       providers: [
         { provide: AppConfig, useValue: config },
         { provide: Clock, useClass: SystemClock },
-        { provide: SliceCache, useValue: new MemorySliceCache(config.cache.maxRecords) },
-        SliceSource,
+        {
+          provide: CacheStore,
+          inject: [Clock],
+          useFactory: (clock: Clock): Promise<CacheStore> | CacheStore =>
+            config.cache.redisUrl === undefined
+              ? new MemoryCacheStore({ maxEntries: config.cache.maxEntries, clock })
+              : RedisCacheStore.connect({
+                  url: config.cache.redisUrl,
+                  prefix: config.cache.prefix,
+                  clock,
+                }),
+        },
+        SliceCache,
         CallLogsService,
       ],
       exports: [AppConfig, Clock],

@@ -31,6 +31,8 @@ describe('the committed OpenAPI document', () => {
         'limit',
         'cursor',
         'includeRaw',
+        'refresh',
+        'Cache-Control',
       ].sort(),
     );
     expect(Object.keys(operation?.responses ?? {}).sort()).toEqual(['200', '400', '502']);

@@ -27,6 +27,7 @@ describe('a gateway started without credentials', () => {
     const response = await gateway.http.get('/health/ready');
     expect(response.body).toEqual({
       status: 'ok',
+      cache: { store: 'memory', status: 'ok' },
       providers: [
         { provider: 'cinnox', mode: 'sandbox' },
         { provider: 'kaleyra', mode: 'sandbox' },

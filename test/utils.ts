@@ -36,7 +36,7 @@ export async function startSimulators(
 export function gatewayEnv(sims: Simulators, extra: Environment = {}): Environment {
   return {
     NODE_ENV: 'test',
-    LOG_LEVEL: 'fatal',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'fatal',
     CINNOX_BASE_URL: sims.cinnox.baseUrl,
     CINNOX_APP_ID: CinnoxSimulator.credentials.appId,
     CINNOX_APP_TOKEN: CinnoxSimulator.credentials.appToken,
@@ -76,6 +76,9 @@ export interface PageBody {
       slices: number;
       reason?: string;
       error?: { code: string; message: string };
+      cache?: string;
+      fetchedAt?: string | null;
+      ageSeconds?: number;
     }>;
     window: { since: string; until: string };
   };
@@ -138,3 +141,37 @@ export const ids = (records: readonly CallLog[]): string[] => records.map((recor
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A key prefix of the test's own, so that nothing else in the shared Redis is touched. */
+export function testPrefix(name: string): string {
+  return `test:${name}:${Math.random().toString(36).slice(2, 10)}:`;
+}
+
+/** Deletes the test's own keys, and nothing else. */
+export async function deletePrefix(url: string, prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Upstream requests both simulators have served since their last reset. */
+export function upstreamRequests(sims: Simulators): { cinnox: number; kaleyra: number } {
+  return { cinnox: sims.cinnox.stats().requests, kaleyra: sims.kaleyra.stats().requests };
+}
+
+export function resetStats(sims: Simulators): void {
+  sims.cinnox.resetStats();
+  sims.kaleyra.resetStats();
+}

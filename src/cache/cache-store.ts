@@ -1,3 +1,5 @@
+import type { OnModuleDestroy } from '@nestjs/common';
+
 /**
  * The narrow port the slice cache stores through, with one implementation per store (in-process,
  * Redis). Every method is safe to call when the store is down: reads miss, writes are dropped,
@@ -32,7 +34,7 @@ export interface StoreHealth {
   detail?: string;
 }
 
-export abstract class CacheStore {
+export abstract class CacheStore implements OnModuleDestroy {
   /** The entry, or undefined on a miss or when the store cannot answer in time. */
   abstract get(key: string): Promise<StoredEntry | undefined>;
 
@@ -64,4 +66,8 @@ export abstract class CacheStore {
   abstract health(): StoreHealth;
 
   abstract close(): Promise<void>;
+
+  async onModuleDestroy(): Promise<void> {
+    await this.close();
+  }
 }

@@ -1,38 +1,209 @@
-import { LRUCache } from 'lru-cache';
-import type { CallLog } from '../call-logs/call-log.js';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
+import { AppConfig } from '../config/app-config.js';
+import type {
+  CallLogProvider,
+  Pushdown,
+  Slice,
+  SliceResult,
+} from '../providers/call-log-provider.js';
+import { UpstreamError } from '../providers/upstream-error.js';
+import { CacheStore, type Lease, type StoredEntry } from './cache-store.js';
+import { decodeSlice, encodeSlice } from './slice-codec.js';
 
-/** One provider's normalized records for one slice and one pushdown. */
-export interface CachedSlice {
-  records: CallLog[];
-  rejected: number;
-  /** Epoch milliseconds. */
+/** Bumped whenever the normalized record shape or the encoding changes, so old entries are never read. */
+const SCHEMA_VERSION = 1;
+
+/**
+ * How a slice was served: `hit` fresh from the cache; `stale` past its freshness and refreshed in
+ * the background; `miss` fetched (and stored); `collapsed` filled by a concurrent fetch of the same
+ * slice, here or on another replica; `refresh` fetched because the caller asked to revalidate;
+ * `stale-if-error` stale, because the fetch failed.
+ */
+export type CacheOutcome = 'hit' | 'stale' | 'miss' | 'collapsed' | 'refresh' | 'stale-if-error';
+
+export interface CachedSliceResult extends SliceResult {
+  cache: CacheOutcome;
   fetchedAt: number;
+  /** Until when the slice is fresh (epoch ms); in the past for a stale one. */
+  freshUntil: number;
+  /** The failure a stale slice stands in for. */
+  error?: UpstreamError;
 }
 
-/** The narrow port the aggregation caches through; one implementation per store. */
-export abstract class SliceCache {
-  abstract get(key: string): Promise<CachedSlice | undefined>;
-  abstract set(key: string, value: CachedSlice, ttlMs: number): Promise<void>;
+/**
+ * The cache in front of the upstreams: a slice is fetched once however many callers and replicas
+ * want it at the same moment, served at once while stale and refreshed behind, and served stale
+ * when the upstream fails. The store decides where entries live; this decides what they mean.
+ */
+@Injectable()
+export class SliceCache implements OnModuleDestroy {
+  private readonly logger = new Logger('SliceCache');
+  /** Fills under way in this process, so concurrent callers here share one without asking the store. */
+  private readonly inflight = new Map<string, Promise<CachedSliceResult>>();
+  private readonly background = new Set<Promise<void>>();
+
+  constructor(
+    private readonly store: CacheStore,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+  ) {}
+
+  async fetch(
+    provider: CallLogProvider,
+    slice: Slice,
+    pushdown: Pushdown,
+    refresh = false,
+  ): Promise<CachedSliceResult> {
+    const key = sliceKey(provider, slice, pushdown);
+    const entry = await this.store.get(key);
+    const now = this.clock.now();
+    if (entry !== undefined && !refresh) {
+      if (now < entry.freshUntil) return fromEntry(entry, 'hit');
+      if (now < entry.staleUntil) {
+        this.inBackground(key, () => this.fill(key, provider, slice, pushdown, undefined, 'miss'));
+        return fromEntry(entry, 'stale');
+      }
+    }
+    return this.shared(key, () =>
+      this.fill(key, provider, slice, pushdown, entry, refresh ? 'refresh' : 'miss'),
+    );
+  }
+
+  /** Resolves when the background refreshes started so far have ended (tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.idle();
+  }
+
+  /** One fill per key in this process; the others get its result as `collapsed`. */
+  private shared(key: string, fill: () => Promise<CachedSliceResult>): Promise<CachedSliceResult> {
+    const running = this.inflight.get(key);
+    if (running !== undefined) {
+      return running.then((result) => ({
+        ...result,
+        cache: 'collapsed' as const,
+        upstreamRequests: 0,
+      }));
+    }
+    const started = fill().finally(() => this.inflight.delete(key));
+    this.inflight.set(key, started);
+    return started;
+  }
+
+  /**
+   * Fetches the slice under the store's lease, or waits for whoever holds it (another replica) and
+   * takes its result. A waiter that gets nothing (the holder failed or died) fetches itself.
+   */
+  private async fill(
+    key: string,
+    provider: CallLogProvider,
+    slice: Slice,
+    pushdown: Pushdown,
+    fallback: StoredEntry | undefined,
+    outcome: 'miss' | 'refresh',
+  ): Promise<CachedSliceResult> {
+    const { leaseMs, waitTimeoutMs } = this.config.cache;
+    let lease = await this.store.acquire(key, leaseMs);
+    if (lease === null) {
+      const filled = await this.store.waitFor(key, waitTimeoutMs);
+      if (filled !== undefined && this.clock.now() < filled.freshUntil)
+        return fromEntry(filled, 'collapsed');
+      lease = (await this.store.acquire(key, leaseMs)) ?? {
+        key,
+        token: 'unsynchronized',
+        fence: -1,
+      };
+    }
+    // Another replica may have filled the key between our read and our lease: then its fill is ours.
+    if (outcome === 'miss') {
+      const filled = await this.store.get(key);
+      if (filled !== undefined && this.clock.now() < filled.freshUntil) {
+        await this.store.fulfil(lease, null);
+        return fromEntry(filled, 'collapsed');
+      }
+    }
+    return this.fetchAndStore(lease, provider, slice, pushdown, fallback, outcome);
+  }
+
+  private async fetchAndStore(
+    lease: Lease,
+    provider: CallLogProvider,
+    slice: Slice,
+    pushdown: Pushdown,
+    fallback: StoredEntry | undefined,
+    outcome: 'miss' | 'refresh',
+  ): Promise<CachedSliceResult> {
+    let fetched: SliceResult;
+    try {
+      fetched = await provider.fetchSlice(slice, pushdown);
+    } catch (error) {
+      await this.store.fulfil(lease, null);
+      const now = this.clock.now();
+      if (error instanceof UpstreamError && fallback !== undefined && now < fallback.staleUntil) {
+        return { ...fromEntry(fallback, 'stale-if-error'), error };
+      }
+      throw error;
+    }
+    const now = this.clock.now();
+    const freshUntil = now + this.freshTtl(slice, now);
+    const entry: StoredEntry = {
+      value: encodeSlice({ records: fetched.records, rejected: fetched.rejected }),
+      fetchedAt: now,
+      freshUntil,
+      staleUntil: freshUntil + this.config.cache.staleTtlMs,
+    };
+    await this.store.fulfil(lease, entry);
+    return { ...fetched, cache: outcome, fetchedAt: now, freshUntil };
+  }
+
+  /**
+   * A slice that ended within the settle period may still gain calls (providers report a call a
+   * while after it ends), so it is fresh briefly; an older one is closed and fresh for long.
+   */
+  private freshTtl(slice: Slice, now: number): number {
+    const { settleMs, freshTtlMs, closedTtlMs } = this.config.cache;
+    return slice.to > now - settleMs ? freshTtlMs : closedTtlMs;
+  }
+
+  private inBackground(key: string, refresh: () => Promise<CachedSliceResult>): void {
+    if (this.inflight.has(key)) return;
+    const task = this.shared(key, refresh).then(
+      () => undefined,
+      (error: unknown) => {
+        this.logger.warn(
+          `Background refresh of ${key} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      },
+    );
+    this.background.add(task);
+    void task.finally(() => this.background.delete(task));
+  }
 }
 
-/** The embedded store: an LRU bounded by the number of records it holds. */
-export class MemorySliceCache extends SliceCache {
-  private readonly lru: LRUCache<string, CachedSlice>;
+function fromEntry(entry: StoredEntry, cache: CacheOutcome): CachedSliceResult {
+  const { records, rejected } = decodeSlice(entry.value);
+  return {
+    records,
+    rejected,
+    upstreamRequests: 0,
+    cache,
+    fetchedAt: entry.fetchedAt,
+    freshUntil: entry.freshUntil,
+  };
+}
 
-  constructor(maxRecords: number) {
-    super();
-    this.lru = new LRUCache<string, CachedSlice>({
-      maxSize: Math.max(1, maxRecords),
-      sizeCalculation: (value) => value.records.length + 1,
-    });
-  }
-
-  get(key: string): Promise<CachedSlice | undefined> {
-    return Promise.resolve(this.lru.get(key));
-  }
-
-  set(key: string, value: CachedSlice, ttlMs: number): Promise<void> {
-    if (ttlMs > 0) this.lru.set(key, value, { ttl: ttlMs });
-    return Promise.resolve();
-  }
+/**
+ * Canonical: provider, account, slice bounds, the pushdown sorted, and the schema version, so that
+ * any query whose window covers the slice with the same pushdown shares the entry.
+ */
+export function sliceKey(provider: CallLogProvider, slice: Slice, pushdown: Pushdown): string {
+  const filters = Object.keys(pushdown)
+    .sort()
+    .map((name) => `${name}=${encodeURIComponent(pushdown[name])}`)
+    .join('&');
+  return `v${SCHEMA_VERSION}|${provider.name}|${encodeURIComponent(provider.account)}|${slice.from}|${slice.to}|${filters}`;
 }

@@ -89,4 +89,9 @@ export class CallLogQueryDto {
 
   @Flag("Adds each record's untouched upstream JSON as `raw`.")
   includeRaw?: boolean;
+
+  @Flag(
+    'Revalidates the slices of this query with the providers instead of serving them from the cache (as `Cache-Control: no-cache`).',
+  )
+  refresh?: boolean;
 }

@@ -120,12 +120,16 @@ export class ProviderErrorDto {
   message!: string;
 }
 
-export const PROVIDER_STATUSES = ['ok', 'error', 'skipped'] as const;
+export const PROVIDER_STATUSES = ['ok', 'error', 'skipped', 'stale'] as const;
 export type ProviderStatus = (typeof PROVIDER_STATUSES)[number];
 
 export class ProviderMetaDto {
   @ApiProperty({ enum: PROVIDERS }) provider!: ProviderName;
-  @ApiProperty({ enum: PROVIDER_STATUSES, description: '`skipped`: not asked, see `reason`.' })
+  @ApiProperty({
+    enum: PROVIDER_STATUSES,
+    description:
+      '`skipped`: not asked, see `reason`; `stale`: the provider failed and cached data stands in, see `ageSeconds` and `error`.',
+  })
   status!: ProviderStatus;
   @ApiProperty({
     enum: ['live', 'sandbox'],
@@ -152,7 +156,30 @@ export class ProviderMetaDto {
     description: 'Why a provider was skipped.',
   })
   reason?: 'not_requested' | 'disabled' | 'retention' | 'no_match';
-  @ApiPropertyOptional({ type: ProviderErrorDto }) error?: ProviderErrorDto;
+  @ApiPropertyOptional({
+    type: ProviderErrorDto,
+    description:
+      'Why the provider failed (`error`), or what a stale answer stands in for (`stale`).',
+  })
+  error?: ProviderErrorDto;
+  @ApiPropertyOptional({
+    enum: ['hit', 'miss', 'collapsed', 'stale', 'refresh', 'stale-if-error', 'none'],
+    description:
+      "How the provider's slices were served: from the cache (`hit`), fetched (`miss`), filled by a concurrent request (`collapsed`), stale while refreshed behind (`stale`), revalidated on request (`refresh`), stale because the provider failed (`stale-if-error`).",
+  })
+  cache?: 'hit' | 'miss' | 'collapsed' | 'stale' | 'refresh' | 'stale-if-error' | 'none';
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the oldest slice of this page was fetched from the provider.',
+  })
+  fetchedAt?: string | null;
+  @ApiPropertyOptional({
+    description: 'With `stale`: how old the data served is, in seconds.',
+    example: 95,
+  })
+  ageSeconds?: number;
 }
 
 export class WindowDto {

@@ -1,5 +1,6 @@
-import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblemResponse } from '../common/problem.js';
 import { CallLogPageDto } from './call-log.dto.js';
 import { CallLogQueryDto } from './call-log-query.dto.js';
@@ -16,7 +17,26 @@ export class CallLogsController {
     description:
       'Records of CINNOX and Kaleyra in one shape and one order. Walk the pages with `page.nextCursor`: every matching record comes exactly once, even while new calls arrive. `meta.providers` says how each provider answered; a provider that failed is reported there while the others still answer.',
   })
-  @ApiOkResponse({ type: CallLogPageDto })
+  @ApiHeader({
+    name: 'Cache-Control',
+    required: false,
+    description:
+      '`no-cache` revalidates the slices of this query with the providers, like `refresh=true`.',
+  })
+  @ApiOkResponse({
+    type: CallLogPageDto,
+    headers: {
+      'Cache-Status': {
+        description:
+          'RFC 9211, one entry per provider, e.g. `gateway-cinnox; hit; ttl=27, gateway-kaleyra; fwd=miss; stored; ttl=30`.',
+        schema: { type: 'string' },
+      },
+      'X-Request-Id': {
+        description: 'The request id, also in error bodies and the log.',
+        schema: { type: 'string' },
+      },
+    },
+  })
   @ApiProblemResponse(
     400,
     'A parameter is unknown or does not parse, or the cursor does not fit this query.',
@@ -36,7 +56,14 @@ export class CallLogsController {
     instance: '/call-logs',
     requestId: 'b7f0c3d2-5d1e-4d7e-9d55-3f4f1ce7c0de',
   })
-  list(@Query() query: CallLogQueryDto): Promise<CallLogPageDto> {
-    return this.service.list(query);
+  async list(
+    @Query() query: CallLogQueryDto,
+    @Headers('cache-control') cacheControl: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CallLogPageDto> {
+    const refresh = query.refresh === true || /(^|,)\s*no-cache\s*(,|$)/i.test(cacheControl ?? '');
+    const page = await this.service.list(query, refresh);
+    void reply.header('cache-status', page.cacheStatus);
+    return page.body;
   }
 }

@@ -1,4 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { cacheStatusHeader } from '../cache/cache-status.js';
+import { SliceCache, type CacheOutcome } from '../cache/slice-cache.js';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import type { CallLogProvider, Pushdown, Slice } from '../providers/call-log-provider.js';
@@ -11,7 +13,6 @@ import { resolveQuery, type ResolvedQuery } from './call-log-query.js';
 import type { CallLogQueryDto } from './call-log-query.dto.js';
 import { CursorCodec } from './cursor.js';
 import { SlicePlan, type SortOrder } from './slice-planner.js';
-import { SliceSource } from './slice-source.js';
 
 const HOUR = 3_600_000;
 
@@ -28,7 +29,27 @@ interface Run {
   /** Epoch ms before which the provider keeps nothing. */
   floor: number;
   entries: Entry[];
+  /** How each slice was served, the oldest fetch, and the earliest end of freshness. */
+  outcomes: Set<CacheOutcome>;
+  fetchedAt?: number;
+  freshUntil?: number;
 }
+
+/** A page, and the Cache-Status header that goes with it. */
+export interface CallLogPage {
+  body: CallLogPageDto;
+  cacheStatus: string;
+}
+
+/** Of the ways a page's slices were served, the one that says most about the upstream. */
+const OUTCOME_PRECEDENCE: readonly CacheOutcome[] = [
+  'stale-if-error',
+  'refresh',
+  'miss',
+  'stale',
+  'collapsed',
+  'hit',
+];
 
 /** Every provider failed: there is no page to give. */
 export class AllProvidersFailedError extends Error {
@@ -52,14 +73,14 @@ export class CallLogsService {
 
   constructor(
     private readonly registry: ProviderRegistry,
-    private readonly slices: SliceSource,
+    private readonly slices: SliceCache,
     private readonly clock: Clock,
     private readonly config: AppConfig,
   ) {
     this.cursors = new CursorCodec(config.cursorSecret);
   }
 
-  async list(dto: CallLogQueryDto): Promise<CallLogPageDto> {
+  async list(dto: CallLogQueryDto, refresh = false): Promise<CallLogPage> {
     const now = this.clock.now();
     const query = resolveQuery(dto, {
       now,
@@ -77,28 +98,24 @@ export class CallLogsService {
     for (let span = HOUR; !plan.done && live().length > 0;) {
       const round = plan.nextRound(span);
       await Promise.all(
-        live().flatMap((run) => round.map((slice) => this.fetchInto(run, slice, query))),
+        live().flatMap((run) => round.map((slice) => this.fetchInto(run, slice, query, refresh))),
       );
       if (found() > query.limit) break;
       span = nextSpan(found(), query.limit + 1, plan.covered(start));
     }
 
-    const metas = runs.map((run) => run.meta);
-    if (
-      metas.some((meta) => meta.status === 'error') &&
-      !metas.some((meta) => meta.status === 'ok')
-    ) {
+    const answered = live();
+    const metas = runs.map((run) => this.finish(run));
+    if (answered.length === 0 && metas.some((meta) => meta.status === 'error')) {
       throw new AllProvidersFailedError(metas);
     }
     const compare = comparator(query.order);
-    const merged = live()
-      .flatMap((run) => run.entries)
-      .sort(compare);
+    const merged = answered.flatMap((run) => run.entries).sort(compare);
     const page = merged.slice(0, query.limit);
     for (const { record } of page)
       runs.find((run) => run.meta.provider === record.provider)!.meta.returned += 1;
     const last = page[page.length - 1];
-    return {
+    const body: CallLogPageDto = {
       data: page.map(({ record }) => (query.includeRaw ? record : withoutRaw(record))),
       page: {
         limit: query.limit,
@@ -122,6 +139,33 @@ export class CallLogsService {
         },
       },
     };
+    return { body, cacheStatus: this.cacheStatus(runs) };
+  }
+
+  /** Adds what the cache did to a provider's meta: how its slices were served, and their age. */
+  private finish(run: Run): ProviderMetaDto {
+    const { meta } = run;
+    if (meta.status !== 'ok') return meta;
+    meta.cache = OUTCOME_PRECEDENCE.find((outcome) => run.outcomes.has(outcome)) ?? 'none';
+    meta.fetchedAt = run.fetchedAt === undefined ? null : new Date(run.fetchedAt).toISOString();
+    if (run.outcomes.has('stale-if-error') && run.fetchedAt !== undefined) {
+      meta.status = 'stale';
+      meta.ageSeconds = Math.round((this.clock.now() - run.fetchedAt) / 1000);
+    }
+    return meta;
+  }
+
+  private cacheStatus(runs: Run[]): string {
+    const now = this.clock.now();
+    return cacheStatusHeader(
+      runs.map(({ meta, freshUntil }) => ({
+        provider: meta.provider,
+        status: meta.status,
+        cache: meta.cache,
+        ttl: freshUntil === undefined ? undefined : Math.floor((freshUntil - now) / 1000),
+        detail: meta.reason ?? meta.error?.code,
+      })),
+    );
   }
 
   /** Decides whether a provider takes part, and with which pushdown. */
@@ -142,6 +186,7 @@ export class CallLogsService {
       meta: { ...meta, status: 'skipped', reason },
       floor: 0,
       entries: [],
+      outcomes: new Set(),
     });
     if (!query.filters.providers.includes(name)) return skip('not_requested');
     if (provider === undefined) return skip('disabled');
@@ -149,17 +194,27 @@ export class CallLogsService {
     if (query.until <= floor) return skip('retention');
     const pushdown = provider.pushdown(query.filters);
     if (pushdown === null) return skip('no_match');
-    return { meta, provider, pushdown, floor, entries: [] };
+    return { meta, provider, pushdown, floor, entries: [], outcomes: new Set() };
   }
 
-  private async fetchInto(run: Run, slice: Slice, query: ResolvedQuery): Promise<void> {
+  private async fetchInto(
+    run: Run,
+    slice: Slice,
+    query: ResolvedQuery,
+    refresh: boolean,
+  ): Promise<void> {
     const { provider, pushdown, meta } = run;
     if (provider === undefined || pushdown === undefined || slice.to <= run.floor) return;
     const started = performance.now();
     try {
-      const result = await this.slices.fetch(provider, slice, pushdown);
+      const result = await this.slices.fetch(provider, slice, pushdown, refresh);
       // Another slice of the same round failed: this provider is out of the page.
       if (meta.status === 'error') return;
+      run.outcomes.add(result.cache);
+      run.fetchedAt = Math.min(run.fetchedAt ?? result.fetchedAt, result.fetchedAt);
+      run.freshUntil = Math.min(run.freshUntil ?? result.freshUntil, result.freshUntil);
+      if (result.error !== undefined)
+        meta.error = { code: result.error.code, message: result.error.message };
       meta.records += result.records.length;
       meta.rejected += result.rejected;
       meta.upstreamRequests += result.upstreamRequests;

@@ -96,7 +96,10 @@ class EnvironmentVariables {
 
   @Transform(blankToUndefined)
   @IsOptional()
-  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  @Matches(/^rediss?:\/\/[^,\s]+(,rediss?:\/\/[^,\s]+)*$/, {
+    message:
+      'REDIS_URL must be a redis:// or rediss:// URL, or a comma-separated list of them (Redis Cluster)',
+  })
   REDIS_URL?: string;
 
   @Transform(toInt)
@@ -145,8 +148,37 @@ class EnvironmentVariables {
   @Transform(toInt)
   @IsInt()
   @Min(0)
+  @Max(30 * 86_400)
+  CACHE_STALE_TTL_SECONDS: number = 86_400;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
+  CACHE_LOCK_LEASE_MS: number = 20_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(120_000)
+  CACHE_WAIT_TIMEOUT_MS: number = 5_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   @Max(10_000_000)
-  CACHE_MAX_RECORDS: number = 200_000;
+  CACHE_MAX_ENTRIES: number = 20_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(10_000)
+  CACHE_REDIS_TIMEOUT_MS: number = 250;
+
+  @Matches(/^[\w:.-]{0,64}$/, {
+    message: 'CACHE_PREFIX may hold letters, digits and _ : . - (at most 64)',
+  })
+  CACHE_PREFIX: string = 'call-logs:';
 }
 
 export interface UpstreamSettings {
@@ -168,10 +200,15 @@ export class AppConfig {
     readonly cursorSecret: string,
     readonly cache: {
       redisUrl: string | undefined;
+      prefix: string;
       settleMs: number;
       freshTtlMs: number;
       closedTtlMs: number;
-      maxRecords: number;
+      staleTtlMs: number;
+      leaseMs: number;
+      waitTimeoutMs: number;
+      maxEntries: number;
+      redisTimeoutMs: number;
     },
   ) {}
 }
@@ -276,10 +313,15 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     vars.CURSOR_SECRET ?? DEVELOPMENT_CURSOR_SECRET,
     {
       redisUrl: vars.REDIS_URL,
+      prefix: vars.CACHE_PREFIX,
       settleMs: vars.CACHE_SETTLE_MINUTES * 60_000,
       freshTtlMs: vars.CACHE_FRESH_TTL_SECONDS * 1000,
       closedTtlMs: vars.CACHE_CLOSED_TTL_SECONDS * 1000,
-      maxRecords: vars.CACHE_MAX_RECORDS,
+      staleTtlMs: vars.CACHE_STALE_TTL_SECONDS * 1000,
+      leaseMs: vars.CACHE_LOCK_LEASE_MS,
+      waitTimeoutMs: vars.CACHE_WAIT_TIMEOUT_MS,
+      maxEntries: vars.CACHE_MAX_ENTRIES,
+      redisTimeoutMs: vars.CACHE_REDIS_TIMEOUT_MS,
     },
   );
 }

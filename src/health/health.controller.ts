@@ -1,11 +1,22 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { CacheStore, type StoreHealth } from '../cache/cache-store.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
+
+interface Readiness {
+  /** `degraded`: serving, without the shared cache (every request goes to the providers). */
+  status: 'ok' | 'degraded';
+  cache: StoreHealth;
+  providers: Array<{ provider: string; mode: string }>;
+}
 
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(private readonly registry: ProviderRegistry) {}
+  constructor(
+    private readonly registry: ProviderRegistry,
+    private readonly cache: CacheStore,
+  ) {}
 
   /** The process is up. */
   @Get('live')
@@ -14,14 +25,25 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** The gateway can serve: which providers it has, and in which mode. */
+  /**
+   * The gateway can serve. A cache that cannot be reached makes it `degraded`, not unready: requests
+   * still succeed from the providers, so a load balancer should keep sending them.
+   */
   @Get('ready')
   @ApiOkResponse({
-    schema: { example: { status: 'ok', providers: [{ provider: 'cinnox', mode: 'live' }] } },
+    schema: {
+      example: {
+        status: 'degraded',
+        cache: { store: 'redis', status: 'degraded', detail: 'circuit open after 5 failures' },
+        providers: [{ provider: 'cinnox', mode: 'live' }],
+      },
+    },
   })
-  ready(): { status: 'ok'; providers: Array<{ provider: string; mode: string }> } {
+  ready(): Readiness {
+    const cache = this.cache.health();
     return {
-      status: 'ok',
+      status: cache.status,
+      cache,
       providers: this.registry.providers.map((provider) => ({
         provider: provider.name,
         mode: provider.mode,

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { type Clock, SystemClock } from '../common/clock.js';
+import { CacheStore, type Lease, type StoreHealth, type StoredEntry } from './cache-store.js';
+
+interface Slot {
+  entry: StoredEntry;
+  /** The fence of the lease that stored it; 0 for an unconditional `set`. */
+  fence: number;
+}
+
+interface Lock {
+  token: string;
+  expiresAt: number;
+}
+
+/** The in-process store: one replica, or a test double of the shared one. */
+export class MemoryCacheStore extends CacheStore {
+  private readonly clock: Clock;
+  private readonly slots: LRUCache<string, Slot>;
+  private readonly locks: LRUCache<string, Lock>;
+  /**
+   * One counter for every key rather than one per key: fences then grow per key as the port
+   * requires, and no per-key counter has to be kept (or lost to eviction) after its lock is gone.
+   */
+  private lastFence = 0;
+  private readonly waiters = new Map<string, Set<() => void>>();
+
+  constructor(options: { maxEntries: number; clock?: Clock }) {
+    super();
+    this.clock = options.clock ?? new SystemClock();
+    // TTLs run on the injected clock, so that a test can move time; resolution 0 reads it every time.
+    const ttlOptions = { perf: this.clock, ttlResolution: 0 };
+    const max = Math.max(1, options.maxEntries);
+    this.slots = new LRUCache<string, Slot>({ max, ...ttlOptions });
+    this.locks = new LRUCache<string, Lock>({ max, ...ttlOptions });
+  }
+
+  get(key: string): Promise<StoredEntry | undefined> {
+    return Promise.resolve(this.slots.get(key)?.entry);
+  }
+
+  set(key: string, entry: StoredEntry): Promise<void> {
+    // A plain write keeps the fence, so that a late lease still cannot overwrite a newer value.
+    this.store(key, entry, this.slots.get(key)?.fence ?? 0);
+    return Promise.resolve();
+  }
+
+  acquire(key: string, leaseMs: number): Promise<Lease | null> {
+    if (this.locks.has(key)) return Promise.resolve(null);
+    const token = randomUUID();
+    const ttl = Math.max(1, leaseMs); // a TTL of 0 would mean "forever" to the LRU
+    this.locks.set(key, { token, expiresAt: this.clock.now() + ttl }, { ttl });
+    return Promise.resolve({ key, token, fence: ++this.lastFence });
+  }
+
+  fulfil(lease: Lease, entry: StoredEntry | null): Promise<void> {
+    const { key } = lease;
+    if (entry !== null && (this.slots.get(key)?.fence ?? 0) < lease.fence) {
+      this.store(key, entry, lease.fence);
+    }
+    if (this.locks.get(key)?.token === lease.token) this.locks.delete(key);
+    this.wake(key);
+    return Promise.resolve();
+  }
+
+  waitFor(key: string, timeoutMs: number): Promise<StoredEntry | undefined> {
+    const lock = this.locks.get(key);
+    if (lock === undefined) return this.get(key);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timeout);
+        clearTimeout(leaseEnd);
+        this.waiters.get(key)?.delete(done);
+        if (this.waiters.get(key)?.size === 0) this.waiters.delete(key);
+        resolve(this.slots.get(key)?.entry);
+      };
+      const timeout = setTimeout(done, timeoutMs);
+      // Nobody fulfils for a dead holder: stop waiting when its lease runs out.
+      const leaseEnd = setTimeout(done, lock.expiresAt - this.clock.now());
+      const set = this.waiters.get(key) ?? new Set();
+      this.waiters.set(key, set.add(done));
+    });
+  }
+
+  clear(): Promise<number> {
+    this.slots.purgeStale();
+    const count = this.slots.size;
+    this.slots.clear();
+    this.locks.clear();
+    for (const key of [...this.waiters.keys()]) this.wake(key);
+    return Promise.resolve(count);
+  }
+
+  health(): StoreHealth {
+    return { store: 'memory', status: 'ok' };
+  }
+
+  async close(): Promise<void> {
+    await this.clear();
+  }
+
+  private store(key: string, entry: StoredEntry, fence: number): void {
+    const ttl = entry.staleUntil - this.clock.now();
+    if (ttl > 0) this.slots.set(key, { entry, fence }, { ttl });
+    else this.slots.delete(key);
+  }
+
+  private wake(key: string): void {
+    for (const done of [...(this.waiters.get(key) ?? [])]) done();
+  }
+}

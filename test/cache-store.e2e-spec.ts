@@ -1,0 +1,259 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { ConsoleLogger, Logger } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { MemoryCacheStore } from '../src/cache/memory-cache-store.js';
+import { RedisCacheStore, type RedisCacheStoreOptions } from '../src/cache/redis-cache-store.js';
+import {
+  FakeClock,
+  describeCacheStoreContract,
+  entryAt,
+  mustAcquire,
+  timed,
+} from './cache-store.contract.js';
+import { RedisServer } from './redis-server.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Every key this file writes to the shared Redis starts with it; afterAll deletes them. */
+const ROOT = `test:${randomUUID().slice(0, 8)}:`;
+
+const logged: string[] = [];
+beforeAll(() => {
+  const capture = (message: string): void => void logged.push(message);
+  Logger.overrideLogger({ log: capture, warn: capture, error: capture });
+});
+afterAll(() => {
+  Logger.overrideLogger(new ConsoleLogger());
+});
+
+/** Polls `condition` every 50 ms until it holds; fails after `boundMs`. */
+async function until(condition: () => boolean, boundMs: number): Promise<void> {
+  const deadline = performance.now() + boundMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`not true after ${boundMs} ms`);
+    await delay(50);
+  }
+}
+
+describeCacheStoreContract('MemoryCacheStore', () => {
+  const clock = new FakeClock();
+  const store = new MemoryCacheStore({ maxEntries: 1000, clock });
+  return Promise.resolve({ store, replica: store, clock, cleanup: () => store.close() });
+});
+
+describe('MemoryCacheStore', () => {
+  it('expires entries and leases by its clock', async () => {
+    const clock = new FakeClock();
+    const store = new MemoryCacheStore({ maxEntries: 10, clock });
+    await store.set('k', entryAt(clock, 'x', 60_000));
+    await store.acquire('k', 60_000);
+    clock.advance(60_001);
+    expect(await store.get('k')).toBeUndefined();
+    expect(await store.acquire('k', 1000)).not.toBeNull();
+  });
+
+  it('keeps at most maxEntries, dropping the least recently used', async () => {
+    const clock = new FakeClock();
+    const store = new MemoryCacheStore({ maxEntries: 2, clock });
+    await store.set('a', entryAt(clock, 'a'));
+    await store.set('b', entryAt(clock, 'b'));
+    await store.get('a');
+    await store.set('c', entryAt(clock, 'c'));
+    expect(await store.get('b')).toBeUndefined();
+    expect(await store.get('a')).toBeDefined();
+    expect(await store.get('c')).toBeDefined();
+  });
+});
+
+describe('RedisCacheStore on the shared Redis', () => {
+  const admin = new Redis(REDIS_URL, { lazyConnect: true });
+  let stores = 0;
+  const connect = (prefix: string, clock: FakeClock): Promise<RedisCacheStore> =>
+    RedisCacheStore.connect({ url: REDIS_URL, prefix, clock });
+
+  afterAll(async () => {
+    const keys = await admin.keys(`${ROOT}*`);
+    if (keys.length > 0) await admin.unlink(...keys);
+    await admin.quit();
+  });
+
+  describeCacheStoreContract('RedisCacheStore', async () => {
+    const prefix = `${ROOT}${++stores}:`;
+    const clock = new FakeClock();
+    const [store, replica] = await Promise.all([connect(prefix, clock), connect(prefix, clock)]);
+    return {
+      store,
+      replica,
+      clock,
+      cleanup: async () => {
+        await Promise.all([store.close(), replica.close()]);
+      },
+    };
+  });
+
+  it('keeps a slice as a hash tagged for one Cluster slot, expiring at staleUntil', async () => {
+    const prefix = `${ROOT}layout:`;
+    const clock = new FakeClock();
+    const store = await connect(prefix, clock);
+    try {
+      await store.set('s1', entryAt(clock, 'x', 60_000));
+      const lease = await store.acquire('s2', 5_000);
+      expect(await admin.hkeys(`${prefix}{s1}`)).toEqual(['v', 't', 'f', 's']);
+      expect(await admin.pttl(`${prefix}{s1}`)).toBeGreaterThan(59_000);
+      expect(await admin.get(`${prefix}{s2}:lock`)).toBe(lease?.token);
+      expect(await admin.pttl(`${prefix}{s2}:lock`)).toBeGreaterThan(4_000);
+      expect(Number(await admin.get(`${prefix}{s2}:fence`))).toBe(lease?.fence);
+      expect(await admin.pttl(`${prefix}{s2}:fence`)).toBeGreaterThan(3_600_000);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('RedisCacheStore when Redis fails', () => {
+  let server: RedisServer;
+  let store: RedisCacheStore | undefined;
+  const clock = new FakeClock();
+  const connect = (options: Partial<RedisCacheStoreOptions> = {}): Promise<RedisCacheStore> =>
+    RedisCacheStore.connect({
+      url: server.url,
+      prefix: 'chaos:',
+      clock,
+      commandTimeoutMs: 100,
+      breaker: { failures: 3, halfOpenAfterMs: 300 },
+      ...options,
+    }).then((connected) => (store = connected));
+  /** Runs `during` while Redis holds every client's commands: connected, but not answering. */
+  const whilePaused = async (ms: number, during: () => Promise<void>): Promise<void> => {
+    const admin = new Redis(server.url);
+    try {
+      await admin.call('CLIENT', 'PAUSE', String(ms), 'ALL');
+      await during();
+      await admin.ping(); // answered once the pause is over: the next test finds Redis responsive
+    } finally {
+      admin.disconnect();
+    }
+  };
+
+  beforeAll(async () => {
+    server = await RedisServer.start();
+  });
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+    await server.start();
+  });
+  afterAll(() => server.close());
+
+  it('answers fast and degraded while Redis is down, and recovers when it is back', async () => {
+    const redis = await connect();
+    await redis.set('k', entryAt(clock, 'before'));
+    await server.stop();
+
+    const get = await timed(() => redis.get('k'));
+    const set = await timed(() => redis.set('k', entryAt(clock, 'x')));
+    const acquire = await timed(() => redis.acquire('k', 5_000));
+    const waitFor = await timed(() => redis.waitFor('k', 10_000));
+    expect(get.value).toBeUndefined();
+    expect(acquire.value).toEqual({ key: 'k', token: expect.any(String), fence: -1 });
+    expect(waitFor.value).toBeUndefined();
+    for (const call of [get, set, acquire, waitFor]) expect(call.ms).toBeLessThan(300);
+    expect(redis.health()).toEqual({
+      store: 'redis',
+      status: 'degraded',
+      detail: expect.any(String),
+    });
+
+    await server.start();
+    await until(() => redis.health().status === 'ok', 10_000);
+    const after = entryAt(clock, 'after');
+    await redis.set('k', after);
+    expect(await redis.get('k')).toEqual(after);
+  });
+
+  it('starts degraded when Redis is down, and recovers without a new store', async () => {
+    await server.stop();
+    const { value: redis, ms } = await timed(() => connect());
+    expect(ms).toBeLessThan(1_500);
+    expect(redis.health().status).toBe('degraded');
+    expect(await redis.get('k')).toBeUndefined();
+
+    await server.start();
+    await until(() => redis.health().status === 'ok', 10_000);
+    const stored = entryAt(clock, 'stored');
+    await redis.set('k', stored);
+    expect(await redis.get('k')).toEqual(stored);
+  });
+
+  it('shrugs off a flush: entries miss, and the waiters of a lost lock stop waiting', async () => {
+    const redis = await connect();
+    await redis.set('k', entryAt(clock, 'flushed'));
+    await mustAcquire(redis, 'slice', 10_000);
+    const waiting = timed(() => redis.waitFor('slice', 10_000));
+    const admin = new Redis(server.url);
+    await admin.flushall();
+    admin.disconnect();
+
+    const { value, ms } = await waiting;
+    expect(value).toBeUndefined();
+    expect(ms).toBeLessThan(1_000);
+    expect(await redis.get('k')).toBeUndefined();
+    const refilled = entryAt(clock, 'refilled');
+    await redis.fulfil(await mustAcquire(redis, 'slice', 10_000), refilled);
+    expect(await redis.get('slice')).toEqual(refilled);
+    expect(redis.health().status).toBe('ok');
+  });
+
+  it('times a slow Redis out at commandTimeoutMs, and answers again once it is back', async () => {
+    const redis = await connect({ commandTimeoutMs: 150 });
+    const stored = entryAt(clock, 'stored');
+    await redis.set('k', stored);
+    await whilePaused(800, async () => {
+      const { value, ms } = await timed(() => redis.get('k'));
+      expect(value).toBeUndefined();
+      expect(ms).toBeGreaterThanOrEqual(145);
+      expect(ms).toBeLessThan(400);
+    });
+    expect(await redis.get('k')).toEqual(stored);
+  });
+
+  it('opens the circuit after the configured consecutive failures; calls then return at once', async () => {
+    const redis = await connect({ breaker: { failures: 3, halfOpenAfterMs: 60_000 } });
+    await whilePaused(1_000, async () => {
+      for (let i = 0; i < 3; i++) {
+        expect((await timed(() => redis.get('k'))).ms).toBeGreaterThanOrEqual(95);
+      }
+      const get = await timed(() => redis.get('k'));
+      const acquire = await timed(() => redis.acquire('k', 5_000));
+      const waitFor = await timed(() => redis.waitFor('k', 10_000));
+      for (const call of [get, acquire, waitFor]) expect(call.ms).toBeLessThan(20);
+      expect(acquire.value?.fence).toBe(-1);
+      expect(redis.health()).toEqual({
+        store: 'redis',
+        status: 'degraded',
+        detail: expect.stringContaining('circuit open'),
+      });
+    });
+  });
+
+  it('never shows the password, in health() or in the logs', async () => {
+    const secured = await RedisServer.start(['--requirepass', 'the-Right-pa55']);
+    try {
+      logged.length = 0;
+      const url = `redis://:wr0ng-Pa55word@127.0.0.1:${secured.port}`;
+      const redis = await connect({ url });
+      expect(await redis.get('k')).toBeUndefined();
+      const { detail } = redis.health();
+      expect(detail).toMatch(/WRONGPASS|NOAUTH|auth/i);
+      expect(logged.length).toBeGreaterThan(0);
+      for (const text of [detail, ...logged]) {
+        expect(text).not.toContain('wr0ng-Pa55word');
+        expect(text).not.toContain('the-Right-pa55');
+      }
+    } finally {
+      await store?.close();
+      await secured.close();
+    }
+  });
+});

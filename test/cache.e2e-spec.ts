@@ -1,0 +1,247 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { SliceCache } from '../src/cache/slice-cache.js';
+import { Clock } from '../src/common/clock.js';
+import {
+  DAY,
+  HOUR,
+  REDIS_URL,
+  deletePrefix,
+  gatewayEnv,
+  ids,
+  oracle,
+  resetStats,
+  startGateway,
+  startSimulators,
+  testPrefix,
+  upstreamRequests,
+  walk,
+  type Gateway,
+  type PageBody,
+  type Simulators,
+} from './utils.js';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** The Cache-Status entry of one provider, as `[name, ...params]`. */
+function cacheStatus(header: unknown, provider: string): string[] {
+  const entry = String(header)
+    .split(',')
+    .map((part) => part.trim().split(/\s*;\s*/))
+    .find(([name]) => name === `gateway-${provider}`);
+  if (entry === undefined)
+    throw new Error(`no Cache-Status entry for ${provider} in ${String(header)}`);
+  return entry;
+}
+
+const ttlOf = (entry: string[]): number =>
+  Number(entry.find((param) => param.startsWith('ttl='))?.slice(4));
+
+describe('the slice cache, in a shared Redis', () => {
+  let sims: Simulators;
+  let now: number;
+  const prefixes: string[] = [];
+  const gateways: Gateway[] = [];
+
+  /** A gateway on the shared Redis, under `prefix` (a fresh one unless given, i.e. a cold cache). */
+  async function gateway(
+    prefix = testPrefix('cache'),
+    extra: Record<string, string> = {},
+  ): Promise<Gateway> {
+    prefixes.push(prefix);
+    const started = await startGateway(
+      gatewayEnv(sims, { REDIS_URL, CACHE_PREFIX: prefix, ...extra }),
+    );
+    gateways.push(started);
+    return started;
+  }
+
+  beforeAll(async () => {
+    now = Date.now();
+    sims = await startSimulators({ seed: 5 });
+  });
+
+  afterEach(async () => {
+    await Promise.all(gateways.splice(0).map((started) => started.close()));
+    sims.cinnox.resetFaults();
+    sims.kaleyra.resetFaults();
+  });
+
+  afterAll(async () => {
+    await Promise.all(prefixes.map((prefix) => deletePrefix(REDIS_URL, prefix)));
+    await sims.close();
+  });
+
+  const lastDays = (days: number): { since: number; until: number } => {
+    const midnight = Math.floor(now / DAY) * DAY;
+    return { since: midnight - days * DAY, until: midnight };
+  };
+  const params = (
+    window: { since: number; until: number },
+    extra: Record<string, string> = {},
+  ) => ({
+    since: iso(window.since),
+    until: iso(window.until),
+    ...extra,
+  });
+
+  it('a repeated query is a hit: no upstream request, the same page, Cache-Status and meta say so', async () => {
+    const { http } = await gateway();
+    const query = params(lastDays(2), { limit: '100' });
+    resetStats(sims);
+    const first = await http.get('/call-logs').query(query);
+    expect(cacheStatus(first.headers['cache-status'], 'cinnox')).toEqual(
+      expect.arrayContaining(['fwd=miss', 'stored']),
+    );
+    const fetched = upstreamRequests(sims);
+    expect(fetched.cinnox).toBeGreaterThan(0);
+
+    const second = await http.get('/call-logs').query(query);
+    expect(upstreamRequests(sims)).toEqual(fetched);
+    expect(ids((second.body as PageBody).data)).toEqual(ids((first.body as PageBody).data));
+    expect(cacheStatus(second.headers['cache-status'], 'cinnox')[1]).toBe('hit');
+    expect(cacheStatus(second.headers['cache-status'], 'kaleyra')[1]).toBe('hit');
+    const meta = (second.body as PageBody).meta.providers;
+    expect(meta.map((provider) => [provider.cache, provider.upstreamRequests])).toEqual([
+      ['hit', 0],
+      ['hit', 0],
+    ]);
+    expect(Date.parse(String(meta[0].fetchedAt))).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('a 7-day walk after a 1-day walk asks the upstreams only for the 6 missing days', async () => {
+    const { http } = await gateway();
+    const oneDay = lastDays(1);
+    await walk(http, params(oneDay, { limit: '500' }));
+    resetStats(sims);
+    const week = lastDays(7);
+    const { records } = await walk(http, params(week, { limit: '500' }));
+    expect(ids(records)).toEqual(ids(oracle(sims, week)));
+    const asked = sims.cinnox
+      .stats()
+      .log.map((entry) => [Date.parse(entry.params.startAt), Date.parse(entry.params.endAt)]);
+    expect(asked.length).toBeGreaterThan(0);
+    for (const [from, to] of asked) {
+      expect(to).toBeLessThanOrEqual(oneDay.since + 1000);
+      expect(from).toBeGreaterThanOrEqual(week.since - 1000);
+    }
+  });
+
+  it('keeps an old slice fresh for a day and a slice near now for seconds', async () => {
+    const { http } = await gateway();
+    const old = await http
+      .get('/call-logs')
+      .query(params(lastDays(3), { limit: '5', provider: 'cinnox' }));
+    expect(ttlOf(cacheStatus(old.headers['cache-status'], 'cinnox'))).toBeGreaterThan(
+      DAY / 1000 - 60,
+    );
+    const recent = await http
+      .get('/call-logs')
+      .query({ since: iso(now - HOUR), until: iso(now + HOUR), provider: 'cinnox' });
+    const ttl = ttlOf(cacheStatus(recent.headers['cache-status'], 'cinnox'));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(30);
+  });
+
+  describe('past freshness (the clock moved on)', () => {
+    const recentWindow = () => ({
+      since: iso(now - 2 * HOUR),
+      until: iso(now + HOUR),
+      limit: '500',
+    });
+
+    it('serves a stale slice at once and refreshes it behind (stale-while-revalidate)', async () => {
+      const started = await gateway();
+      const clock = started.app.get(Clock);
+      const base = clock.now();
+      await started.http.get('/call-logs').query(recentWindow());
+      jest.spyOn(clock, 'now').mockImplementation(() => base + 31_000);
+      resetStats(sims);
+
+      const stale = await started.http.get('/call-logs').query(recentWindow());
+      expect(stale.status).toBe(200);
+      expect(cacheStatus(stale.headers['cache-status'], 'cinnox')).toContain('fwd=stale');
+      expect((stale.body as PageBody).meta.providers.map((provider) => provider.cache)).toEqual([
+        'stale',
+        'stale',
+      ]);
+      await started.app.get(SliceCache).idle();
+      const refreshed = upstreamRequests(sims);
+      expect(refreshed.cinnox).toBeGreaterThan(0);
+
+      const fresh = await started.http.get('/call-logs').query(recentWindow());
+      expect(cacheStatus(fresh.headers['cache-status'], 'cinnox')[1]).toBe('hit');
+      expect(upstreamRequests(sims)).toEqual(refreshed);
+    });
+
+    it('serves a stale slice when the provider fails, and says stale with its age (stale-if-error)', async () => {
+      const started = await gateway();
+      const clock = started.app.get(Clock);
+      const base = clock.now();
+      const first = await started.http.get('/call-logs').query(recentWindow());
+      jest.spyOn(clock, 'now').mockImplementation(() => base + 95_000);
+      sims.cinnox.setFaults({ errorRate: 1 });
+
+      const response = await started.http
+        .get('/call-logs')
+        .query({ ...recentWindow(), refresh: 'true' });
+      expect(response.status).toBe(200);
+      const cinnox = (response.body as PageBody).meta
+        .providers[0] as PageBody['meta']['providers'][0] & {
+        ageSeconds?: number;
+      };
+      expect(cinnox).toMatchObject({
+        status: 'stale',
+        cache: 'stale-if-error',
+        error: { code: 'upstream_unavailable' },
+      });
+      expect(cinnox.ageSeconds).toBeGreaterThanOrEqual(95);
+      expect(cacheStatus(response.headers['cache-status'], 'cinnox')).toEqual(
+        expect.arrayContaining(['fwd=stale', 'detail=upstream_unavailable']),
+      );
+      expect(ids((response.body as PageBody).data)).toEqual(ids((first.body as PageBody).data));
+    });
+  });
+
+  it('refresh=true and Cache-Control: no-cache revalidate the query’s slices', async () => {
+    const { http } = await gateway();
+    const query = params(lastDays(1), { limit: '20' });
+    await http.get('/call-logs').query(query);
+    for (const request of [
+      () => http.get('/call-logs').query({ ...query, refresh: 'true' }),
+      () => http.get('/call-logs').query(query).set('cache-control', 'no-cache'),
+    ]) {
+      resetStats(sims);
+      const response = await request();
+      expect(cacheStatus(response.headers['cache-status'], 'cinnox')).toEqual(
+        expect.arrayContaining(['fwd=request', 'stored']),
+      );
+      expect(upstreamRequests(sims).cinnox).toBeGreaterThan(0);
+    }
+  });
+
+  it('100 concurrent identical cold requests over two gateways reach each upstream once per slice page', async () => {
+    const query = params(lastDays(2), { limit: '200' });
+    // What one request costs alone, on a cold cache of its own.
+    const alone = await gateway();
+    resetStats(sims);
+    await alone.http.get('/call-logs').query(query);
+    const once = upstreamRequests(sims);
+    expect(once.cinnox + once.kaleyra).toBeGreaterThan(2);
+
+    const shared = testPrefix('flight');
+    const replicas = [await gateway(shared), await gateway(shared)];
+    resetStats(sims);
+    const responses = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => replicas[i % 2].http.get('/call-logs').query(query)),
+    );
+    expect(responses.every((response) => response.status === 200)).toBe(true);
+    expect(
+      new Set(responses.map((response) => ids((response.body as PageBody).data).join())).size,
+    ).toBe(1);
+    expect(upstreamRequests(sims)).toEqual(once);
+    const statuses = responses.map((response) =>
+      cacheStatus(response.headers['cache-status'], 'cinnox').slice(1).join(';'),
+    );
+    expect(statuses.some((status) => status.includes('collapsed'))).toBe(true);
+  });
+});
