@@ -72,6 +72,18 @@ export class RedisServer {
     await this.stop();
   }
 
+  /** Empties this private server, as an operator's FLUSHALL would. */
+  async flush(): Promise<void> {
+    const { Redis } = await import('ioredis');
+    const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await client.connect();
+      await client.flushall();
+    } finally {
+      client.disconnect();
+    }
+  }
+
   /** Resolves once the server answers a PING (any reply counts: it may require a password). */
   private async answering(): Promise<void> {
     const deadline = Date.now() + READY_TIMEOUT_MS;

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { RedisCacheStore } from '../src/cache/redis-cache-store.js';
+import { sliceKey } from '../src/cache/slice-cache.js';
+import { ProviderRegistry } from '../src/providers/provider-registry.js';
+import { RedisServer } from './redis-server.js';
+import {
+  DAY,
+  HOUR,
+  gatewayEnv,
+  resetStats,
+  startGateway,
+  startSimulators,
+  testPrefix,
+  upstreamRequests,
+  type Gateway,
+  type PageBody,
+  type Simulators,
+} from './utils.js';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Polls `check` until it holds, at most `ms`: for recoveries that have no event to await. */
+async function eventually(check: () => Promise<boolean>, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('the slice cache when Redis or a lock holder fails', () => {
+  let sims: Simulators;
+  let redis: RedisServer;
+  let gateway: Gateway;
+  let prefix: string;
+  const midnight = Math.floor(Date.now() / DAY) * DAY;
+  const query = (days: number) => ({
+    since: iso(midnight - days * DAY),
+    until: iso(midnight - (days - 1) * DAY),
+    limit: '50',
+  });
+
+  beforeAll(async () => {
+    sims = await startSimulators({ seed: 9 });
+    redis = await RedisServer.start();
+    prefix = testPrefix('resilience');
+    gateway = await startGateway(
+      gatewayEnv(sims, { REDIS_URL: redis.url, CACHE_PREFIX: prefix, CACHE_LOCK_LEASE_MS: '800' }),
+    );
+  });
+
+  afterAll(async () => {
+    await gateway.close();
+    await redis.close();
+    await sims.close();
+  });
+
+  it('a lock whose holder died delays a request by the lease at most, never deadlocks it', async () => {
+    const registry = gateway.app.get(ProviderRegistry);
+    const cinnox = registry.get('cinnox')!;
+    // The walk's first slice: the hour that ends the window.
+    const first = { from: midnight - DAY - HOUR, to: midnight - DAY };
+    const holder = await RedisCacheStore.connect({ url: redis.url, prefix });
+    try {
+      // A replica takes the fill lock of the slice and dies without fulfilling it.
+      const lease = await holder.acquire(sliceKey(cinnox, first, {}), 800);
+      expect(lease).not.toBeNull();
+      resetStats(sims);
+      const started = performance.now();
+      const response = await gateway.http
+        .get('/call-logs')
+        .query({ ...query(2), provider: 'cinnox' });
+      const elapsed = performance.now() - started;
+      expect(response.status).toBe(200);
+      expect(upstreamRequests(sims).cinnox).toBeGreaterThan(0);
+      // It waited for the dead holder's lease to lapse, then fetched itself.
+      expect(elapsed).toBeGreaterThan(500);
+      expect(elapsed).toBeLessThan(3000);
+      expect(response.headers['cache-status']).toContain('gateway-cinnox; fwd=miss; stored');
+    } finally {
+      await holder.close();
+    }
+  });
+
+  it('Redis stopped mid-run: every request still succeeds from the upstreams, readiness says degraded', async () => {
+    await gateway.http.get('/call-logs').query(query(3));
+    await redis.stop();
+    resetStats(sims);
+    for (let i = 0; i < 10; i += 1) {
+      const started = performance.now();
+      const response = await gateway.http.get('/call-logs').query(query(3 + (i % 2)));
+      expect(response.status).toBe(200);
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect((response.body as PageBody).meta.providers.every((meta) => meta.status === 'ok')).toBe(
+        true,
+      );
+    }
+    expect(upstreamRequests(sims).cinnox).toBeGreaterThan(0);
+    const ready = await gateway.http.get('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({
+      status: 'degraded',
+      cache: { store: 'redis', status: 'degraded' },
+    });
+  });
+
+  it('Redis back: caching resumes without a restart', async () => {
+    await redis.start();
+    await eventually(async () => {
+      const ready = await gateway.http.get('/health/ready');
+      return (ready.body as { status: string }).status === 'ok';
+    }, 15_000);
+    await gateway.http.get('/call-logs').query(query(5));
+    resetStats(sims);
+    const again = await gateway.http.get('/call-logs').query(query(5));
+    expect(again.headers['cache-status']).toContain('gateway-cinnox; hit');
+    expect(upstreamRequests(sims)).toEqual({ cinnox: 0, kaleyra: 0 });
+  });
+
+  it('Redis flushed: the next request fetches again and stores again', async () => {
+    const window = { since: iso(midnight - 6 * DAY), until: iso(midnight - 6 * DAY + 6 * HOUR) };
+    await gateway.http.get('/call-logs').query(window);
+    await redis.flush();
+    resetStats(sims);
+    const after = await gateway.http.get('/call-logs').query(window);
+    expect(after.status).toBe(200);
+    expect(after.headers['cache-status']).toContain('gateway-cinnox; fwd=miss; stored');
+    expect(upstreamRequests(sims).cinnox).toBeGreaterThan(0);
+  });
+});
