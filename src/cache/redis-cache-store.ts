@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import {
@@ -92,6 +93,11 @@ export class RedisCacheStore extends CacheStore {
   private quietUntil = 0;
   private suppressed = 0;
   private closed = false;
+  /**
+   * Every call runs under this signal: each concurrent call's timeout listens on it, so it may have
+   * many listeners at once, and closing the store aborts the calls still running.
+   */
+  private readonly lifetime = new AbortController();
 
   /** Connects, waiting a bounded time for Redis; a store whose Redis is down works, degraded. */
   static async connect(options: RedisCacheStoreOptions): Promise<RedisCacheStore> {
@@ -112,6 +118,7 @@ export class RedisCacheStore extends CacheStore {
     private readonly subscriber: Client,
   ) {
     super();
+    setMaxListeners(0, this.lifetime.signal);
     this.clock = options.clock ?? new SystemClock();
     this.channel = `${options.prefix}filled`;
     const { failures = 5, halfOpenAfterMs = 5_000 } = options.breaker ?? {};
@@ -284,6 +291,7 @@ export class RedisCacheStore extends CacheStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.lifetime.abort();
     clearTimeout(this.probeTimer);
     for (const key of [...this.waiters.keys()]) this.wake(key);
     await Promise.all([quit(this.client), quit(this.subscriber)]);
@@ -316,7 +324,7 @@ export class RedisCacheStore extends CacheStore {
   ): Promise<T | F> {
     if (this.closed) return fallback;
     try {
-      return await this.policy.execute(command);
+      return await this.policy.execute(command, this.lifetime.signal);
     } catch (error) {
       this.callError = this.warn(`${operation} failed`, error);
       return fallback;
