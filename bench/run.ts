@@ -8,6 +8,7 @@ import type { CallLog } from '../src/call-logs/call-log.js';
 import { CinnoxSimulator } from '../src/cinnox/cinnox.simulator.js';
 import { KaleyraSimulator } from '../src/kaleyra/kaleyra.simulator.js';
 import { ProviderRegistry } from '../src/providers/provider-registry.js';
+import { Redis } from 'ioredis';
 
 /*
  * `npm run bench`: the gateway against the simulators, reported as ratios measured in one run.
@@ -24,6 +25,7 @@ const UPSTREAM_LATENCY_MS = Number(process.env.BENCH_UPSTREAM_LATENCY_MS ?? 20);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
 const CONNECTIONS = 50;
 const PAGE = 50;
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const run = promisify(execFile);
 const median = (values: number[]): number =>
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
     ['14-day window', 14 * DAY],
   ] as const) {
     const window = { since: now - span, until: now };
-    const url = `${cold.url}/call-logs?since=${iso(window.since)}&until=${iso(window.until)}&limit=${PAGE}`;
+    const url = `${cold.url}/call-logs?since=${iso(window.since)}&until=${iso(window.until)}&limit=${PAGE}&refresh=true`;
     const gateway = { requests: [] as number[], ms: [] as number[] };
     const baseline = { requests: [] as number[], ms: [] as number[] };
     let gatewayIds = '';
@@ -133,22 +135,85 @@ async function main(): Promise<void> {
     void reply.header('content-type', 'application/json; charset=utf-8').send(bytes);
   });
   const plainUrl = await plain.listen({ port: 0, host: '127.0.0.1' });
-  const results = { gateway: [] as Load[], plain: [] as Load[] };
-  for (let i = 0; i < 2; i += 1) {
-    results.gateway.push(await load(`${warm.url}${path}`));
-    results.plain.push(await load(`${plainUrl}${path}`));
-  }
-  const best = (loads: Load[]): Load => loads.reduce((a, b) => (a.rps >= b.rps ? a : b));
-  const [g, p] = [best(results.gateway), best(results.plain)];
+
+  // The same, with the slices in Redis, against a plain route that reads the same bytes from Redis.
+  const prefix = `bench:${process.pid}:`;
+  const shared = await listen(await createApp(env({ REDIS_URL, CACHE_PREFIX: prefix })));
+  await fetch(`${shared.url}${path}`);
+  const redis = new Redis(REDIS_URL);
+  await redis.set(`${prefix}plain-page`, bytes);
+  const plainRedis = Fastify();
+  plainRedis.get('/call-logs', async (_request, reply) => {
+    const page = await redis.getBuffer(`${prefix}plain-page`);
+    return reply.header('content-type', 'application/json; charset=utf-8').send(page);
+  });
+  const plainRedisUrl = await plainRedis.listen({ port: 0, host: '127.0.0.1' });
+
+  const pairs = [
+    [
+      'in-process cache',
+      `${warm.url}${path}`,
+      'plain Fastify, the same bytes',
+      `${plainUrl}${path}`,
+    ],
+    [
+      'Redis cache',
+      `${shared.url}${path}`,
+      'plain Fastify + ioredis GET, the same bytes',
+      `${plainRedisUrl}${path}`,
+    ],
+  ] as const;
   print('');
   print(
-    `| warm page (${(bytes.length / 1024).toFixed(1)} KB, ${CONNECTIONS} connections, ${LOAD_SECONDS} s, best of 2) | requests/s | p99 ms |`,
+    `| warm page (${(bytes.length / 1024).toFixed(1)} KB, ${CONNECTIONS} connections, ${LOAD_SECONDS} s, best of 2) | requests/s | p99 ms | gateway / plain requests/s |`,
   );
-  print('|---|---|---|');
-  print(`| gateway | ${g.rps.toFixed(0)} | ${g.p99} |`);
-  print(`| plain Fastify, same bytes | ${p.rps.toFixed(0)} | ${p.p99} |`);
-  print(`| gateway / plain | ${(g.rps / p.rps).toFixed(2)} | ${(g.p99 / p.p99).toFixed(2)} |`);
+  print('|---|---|---|---|');
+  for (const [gatewayLabel, gatewayUrl, plainLabel, plainTarget] of pairs) {
+    const results = { gateway: [] as Load[], plain: [] as Load[] };
+    for (let i = 0; i < 2; i += 1) {
+      results.gateway.push(await load(gatewayUrl));
+      results.plain.push(await load(plainTarget));
+    }
+    const best = (loads: Load[]): Load => loads.reduce((a, b) => (a.rps >= b.rps ? a : b));
+    const [g, p] = [best(results.gateway), best(results.plain)];
+    print(
+      `| gateway, ${gatewayLabel} | ${g.rps.toFixed(0)} | ${g.p99} | ${(g.rps / p.rps).toFixed(2)} |`,
+    );
+    print(`| ${plainLabel} | ${p.rps.toFixed(0)} | ${p.p99} | |`);
+  }
 
+  // 100 identical cold requests at once, over two replicas sharing Redis.
+  const coldWindow = `/call-logs?since=${iso(now - 3 * DAY)}&until=${iso(now - 2 * DAY)}&limit=200`;
+  resetStats();
+  const single = await listen(
+    await createApp(env({ REDIS_URL, CACHE_PREFIX: `${prefix}single:` })),
+  );
+  await fetch(`${single.url}${coldWindow}`);
+  const alone = upstreamRequests();
+  const replicas = [
+    await listen(await createApp(env({ REDIS_URL, CACHE_PREFIX: `${prefix}flight:` }))),
+    await listen(await createApp(env({ REDIS_URL, CACHE_PREFIX: `${prefix}flight:` }))),
+  ];
+  resetStats();
+  const answers = await Promise.all(
+    Array.from({ length: 100 }, (_, i) =>
+      fetch(`${replicas[i % 2].url}${coldWindow}`).then((response) => response.status),
+    ),
+  );
+  const together = upstreamRequests();
+  print('');
+  print(
+    '| 100 identical cold requests at once, two replicas, one Redis | upstream requests | one request alone needs | 200 answers |',
+  );
+  print('|---|---|---|---|');
+  print(
+    `| one day, limit 200 | ${together} | ${alone} | ${answers.filter((status) => status === 200).length} |`,
+  );
+
+  for (const app of [shared, single, ...replicas]) await app.app.close();
+  await plainRedis.close();
+  await clearPrefix(redis, prefix);
+  redis.disconnect();
   await plain.close();
   await cold.app.close();
   await warm.app.close();
@@ -189,6 +254,16 @@ async function listen(
 ): Promise<{ app: NestFastifyApplication; url: string }> {
   await app.listen(0, '127.0.0.1');
   return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+}
+
+/** Deletes the benchmark's own keys, and nothing else. */
+async function clearPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    if (keys.length > 0) await redis.unlink(...keys);
+    cursor = next;
+  } while (cursor !== '0');
 }
 
 function iso(ms: number): string {

@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { CacheStore } from './cache/cache-store.js';
 import { MemoryCacheStore } from './cache/memory-cache-store.js';
 import { RedisCacheStore } from './cache/redis-cache-store.js';
+import { PageCache } from './cache/page-cache.js';
 import { SliceCache } from './cache/slice-cache.js';
 import { CallLogsController } from './call-logs/call-logs.controller.js';
 import { CallLogsService } from './call-logs/call-logs.service.js';
@@ -53,6 +54,7 @@ export class AppModule {
                 }),
         },
         SliceCache,
+        PageCache,
         CallLogsService,
       ],
       exports: [AppConfig, Clock],

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { type LogLevel, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type LogLevel, type ValidationError } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import { AppModule, type Environment } from './app.module.js';
+import { MemoValidationPipe } from './common/memo-validation.pipe.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { InvalidParametersError } from './common/problem.js';
 import { AppConfig } from './config/app-config.js';
@@ -39,7 +40,7 @@ export async function createApp(env?: Environment): Promise<NestFastifyApplicati
     });
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(
-    new ValidationPipe({
+    new MemoValidationPipe({
       transform: true,
       whitelist: true,
       forbidNonWhitelisted: true,

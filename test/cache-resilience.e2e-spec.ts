@@ -6,6 +6,7 @@ import { RedisServer } from './redis-server.js';
 import {
   DAY,
   HOUR,
+  countKeys,
   gatewayEnv,
   resetStats,
   startGateway,
@@ -106,25 +107,37 @@ describe('the slice cache when Redis or a lock holder fails', () => {
 
   it('Redis back: caching resumes without a restart', async () => {
     await redis.start();
+    expect(await countKeys(redis.url, prefix)).toBe(0);
     await eventually(async () => {
       const ready = await gateway.http.get('/health/ready');
       return (ready.body as { status: string }).status === 'ok';
     }, 15_000);
     await gateway.http.get('/call-logs').query(query(5));
+    expect(await countKeys(redis.url, prefix)).toBeGreaterThan(0);
     resetStats(sims);
     const again = await gateway.http.get('/call-logs').query(query(5));
     expect(again.headers['cache-status']).toContain('gateway-cinnox; hit');
     expect(upstreamRequests(sims)).toEqual({ cinnox: 0, kaleyra: 0 });
   });
 
-  it('Redis flushed: the next request fetches again and stores again', async () => {
+  it('Redis flushed: replicas keep answering, and the cache fills again', async () => {
     const window = { since: iso(midnight - 6 * DAY), until: iso(midnight - 6 * DAY + 6 * HOUR) };
     await gateway.http.get('/call-logs').query(window);
     await redis.flush();
-    resetStats(sims);
-    const after = await gateway.http.get('/call-logs').query(window);
-    expect(after.status).toBe(200);
-    expect(after.headers['cache-status']).toContain('gateway-cinnox; fwd=miss; stored');
-    expect(upstreamRequests(sims).cinnox).toBeGreaterThan(0);
+    expect((await gateway.http.get('/call-logs').query(window)).status).toBe(200);
+
+    const replica = await startGateway(
+      gatewayEnv(sims, { REDIS_URL: redis.url, CACHE_PREFIX: prefix }),
+    );
+    try {
+      resetStats(sims);
+      const after = await replica.http.get('/call-logs').query(window);
+      expect(after.status).toBe(200);
+      expect(after.headers['cache-status']).toContain('gateway-cinnox; fwd=miss; stored');
+      expect(upstreamRequests(sims).cinnox).toBeGreaterThan(0);
+      expect(await countKeys(redis.url, prefix)).toBeGreaterThan(0);
+    } finally {
+      await replica.close();
+    }
   });
 });

@@ -166,6 +166,25 @@ export async function deletePrefix(url: string, prefix: string): Promise<void> {
   }
 }
 
+/** How many keys the store holds under a prefix. */
+export async function countKeys(url: string, prefix: string): Promise<number> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let count = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      count += keys.length;
+      cursor = next;
+    } while (cursor !== '0');
+    return count;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** Upstream requests both simulators have served since their last reset. */
 export function upstreamRequests(sims: Simulators): { cinnox: number; kaleyra: number } {
   return { cinnox: sims.cinnox.stats().requests, kaleyra: sims.kaleyra.stats().requests };

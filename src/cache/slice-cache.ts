@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import type {
@@ -9,7 +10,7 @@ import type {
 } from '../providers/call-log-provider.js';
 import { UpstreamError } from '../providers/upstream-error.js';
 import { CacheStore, type Lease, type StoredEntry } from './cache-store.js';
-import { decodeSlice, encodeSlice } from './slice-codec.js';
+import { decodeSlice, encodeSlice, type SlicePayload } from './slice-codec.js';
 
 /** Bumped whenever the normalized record shape or the encoding changes, so old entries are never read. */
 const SCHEMA_VERSION = 1;
@@ -42,12 +43,22 @@ export class SliceCache implements OnModuleDestroy {
   /** Fills under way in this process, so concurrent callers here share one without asking the store. */
   private readonly inflight = new Map<string, Promise<CachedSliceResult>>();
   private readonly background = new Set<Promise<void>>();
+  /**
+   * Decoded slices this replica has read or fetched, kept while fresh: a fresh slice is as good
+   * here as in the store, and reading it here costs neither a round trip nor decoding.
+   */
+  private readonly decoded: LRUCache<string, Decoded>;
 
   constructor(
     private readonly store: CacheStore,
     private readonly clock: Clock,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.decoded = new LRUCache<string, Decoded>({
+      maxSize: Math.max(1, config.cache.localMaxRecords),
+      sizeCalculation: (value) => value.payload.records.length + 1,
+    });
+  }
 
   async fetch(
     provider: CallLogProvider,
@@ -56,13 +67,16 @@ export class SliceCache implements OnModuleDestroy {
     refresh = false,
   ): Promise<CachedSliceResult> {
     const key = sliceKey(provider, slice, pushdown);
+    const local = this.decoded.get(key);
+    if (local !== undefined && !refresh && this.clock.now() < local.freshUntil)
+      return result(local, 'hit');
     const entry = await this.store.get(key);
     const now = this.clock.now();
     if (entry !== undefined && !refresh) {
-      if (now < entry.freshUntil) return fromEntry(entry, 'hit');
+      if (now < entry.freshUntil) return this.read(key, entry, 'hit');
       if (now < entry.staleUntil) {
         this.inBackground(key, () => this.fill(key, provider, slice, pushdown, undefined, 'miss'));
-        return fromEntry(entry, 'stale');
+        return this.read(key, entry, 'stale');
       }
     }
     return this.shared(key, () =>
@@ -111,7 +125,7 @@ export class SliceCache implements OnModuleDestroy {
     if (lease === null) {
       const filled = await this.store.waitFor(key, waitTimeoutMs);
       if (filled !== undefined && this.clock.now() < filled.freshUntil)
-        return fromEntry(filled, 'collapsed');
+        return this.read(key, filled, 'collapsed');
       lease = (await this.store.acquire(key, leaseMs)) ?? {
         key,
         token: 'unsynchronized',
@@ -123,7 +137,7 @@ export class SliceCache implements OnModuleDestroy {
       const filled = await this.store.get(key);
       if (filled !== undefined && this.clock.now() < filled.freshUntil) {
         await this.store.fulfil(lease, null);
-        return fromEntry(filled, 'collapsed');
+        return this.read(key, filled, 'collapsed');
       }
     }
     return this.fetchAndStore(lease, provider, slice, pushdown, fallback, outcome);
@@ -144,7 +158,7 @@ export class SliceCache implements OnModuleDestroy {
       await this.store.fulfil(lease, null);
       const now = this.clock.now();
       if (error instanceof UpstreamError && fallback !== undefined && now < fallback.staleUntil) {
-        return { ...fromEntry(fallback, 'stale-if-error'), error };
+        return { ...this.read(lease.key, fallback, 'stale-if-error'), error };
       }
       throw error;
     }
@@ -157,6 +171,11 @@ export class SliceCache implements OnModuleDestroy {
       staleUntil: freshUntil + this.config.cache.staleTtlMs,
     };
     await this.store.fulfil(lease, entry);
+    this.remember(lease.key, {
+      payload: { records: fetched.records, rejected: fetched.rejected },
+      fetchedAt: now,
+      freshUntil,
+    });
     return { ...fetched, cache: outcome, fetchedAt: now, freshUntil };
   }
 
@@ -167,6 +186,26 @@ export class SliceCache implements OnModuleDestroy {
   private freshTtl(slice: Slice, now: number): number {
     const { settleMs, freshTtlMs, closedTtlMs } = this.config.cache;
     return slice.to > now - settleMs ? freshTtlMs : closedTtlMs;
+  }
+
+  /** Decodes a stored entry, unless this replica already holds that very fetch decoded. */
+  private read(key: string, entry: StoredEntry, cache: CacheOutcome): CachedSliceResult {
+    const known = this.decoded.peek(key);
+    const decoded =
+      known !== undefined && known.fetchedAt === entry.fetchedAt
+        ? known
+        : {
+            payload: decodeSlice(entry.value),
+            fetchedAt: entry.fetchedAt,
+            freshUntil: entry.freshUntil,
+          };
+    this.remember(key, decoded);
+    return result(decoded, cache);
+  }
+
+  private remember(key: string, decoded: Decoded): void {
+    const ttl = decoded.freshUntil - this.clock.now();
+    if (ttl > 0) this.decoded.set(key, decoded, { ttl });
   }
 
   private inBackground(key: string, refresh: () => Promise<CachedSliceResult>): void {
@@ -184,15 +223,21 @@ export class SliceCache implements OnModuleDestroy {
   }
 }
 
-function fromEntry(entry: StoredEntry, cache: CacheOutcome): CachedSliceResult {
-  const { records, rejected } = decodeSlice(entry.value);
+interface Decoded {
+  payload: SlicePayload;
+  fetchedAt: number;
+  freshUntil: number;
+}
+
+function result(decoded: Decoded, cache: CacheOutcome): CachedSliceResult {
+  const { records, rejected } = decoded.payload;
   return {
     records,
     rejected,
     upstreamRequests: 0,
     cache,
-    fetchedAt: entry.fetchedAt,
-    freshUntil: entry.freshUntil,
+    fetchedAt: decoded.fetchedAt,
+    freshUntil: decoded.freshUntil,
   };
 }
 

@@ -60,10 +60,12 @@ export class CallLogsController {
     @Query() query: CallLogQueryDto,
     @Headers('cache-control') cacheControl: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<CallLogPageDto> {
+  ): Promise<string | Buffer> {
     const refresh = query.refresh === true || /(^|,)\s*no-cache\s*(,|$)/i.test(cacheControl ?? '');
     const page = await this.service.list(query, refresh);
-    void reply.header('cache-status', page.cacheStatus);
-    return page.body;
+    void reply
+      .header('content-type', 'application/json; charset=utf-8')
+      .header('cache-status', page.cacheStatus);
+    return page.json;
   }
 }

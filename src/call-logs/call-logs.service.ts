@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { cacheStatusHeader } from '../cache/cache-status.js';
+import { PageCache, type CachedPage } from '../cache/page-cache.js';
 import { SliceCache, type CacheOutcome } from '../cache/slice-cache.js';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
@@ -7,7 +8,7 @@ import type { CallLogProvider, Pushdown, Slice } from '../providers/call-log-pro
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import { UpstreamError } from '../providers/upstream-error.js';
 import { PROVIDERS, type CallLog, type ProviderName } from './call-log.js';
-import type { CallLogPageDto, ProviderMetaDto } from './call-log.dto.js';
+import type { ProviderMetaDto } from './call-log.dto.js';
 import { matchesFilters } from './call-log-filter.js';
 import { resolveQuery, type ResolvedQuery } from './call-log-query.js';
 import type { CallLogQueryDto } from './call-log-query.dto.js';
@@ -35,9 +36,9 @@ interface Run {
   freshUntil?: number;
 }
 
-/** A page, and the Cache-Status header that goes with it. */
+/** A page as JSON, and the Cache-Status header that goes with it. */
 export interface CallLogPage {
-  body: CallLogPageDto;
+  json: string | Buffer;
   cacheStatus: string;
 }
 
@@ -74,6 +75,7 @@ export class CallLogsService {
   constructor(
     private readonly registry: ProviderRegistry,
     private readonly slices: SliceCache,
+    private readonly pages: PageCache,
     private readonly clock: Clock,
     private readonly config: AppConfig,
   ) {
@@ -88,10 +90,15 @@ export class CallLogsService {
       defaultRegion: this.config.query.defaultRegion,
       cursors: this.cursors,
     });
+    // Only a pinned window repeats: "the last 24 hours" is another window a millisecond later.
+    const pageKey =
+      dto.until !== undefined || dto.cursor !== undefined ? pageKeyOf(query) : undefined;
+    const cached = pageKey === undefined || refresh ? undefined : this.pages.get(pageKey);
+    if (cached !== undefined) return this.fromPageCache(cached);
+
     const runs = PROVIDERS.map((name) => this.prepare(name, query, now));
     const live = (): Run[] =>
       runs.filter((run) => run.provider !== undefined && run.meta.status === 'ok');
-
     const start = startEdge(query);
     const plan = new SlicePlan(query.since, query.until, query.order, start);
     const found = (): number => live().reduce((sum, run) => sum + run.entries.length, 0);
@@ -109,14 +116,14 @@ export class CallLogsService {
     if (answered.length === 0 && metas.some((meta) => meta.status === 'error')) {
       throw new AllProvidersFailedError(metas);
     }
-    const compare = comparator(query.order);
-    const merged = answered.flatMap((run) => run.entries).sort(compare);
+    const merged = answered.flatMap((run) => run.entries).sort(comparator(query.order));
     const page = merged.slice(0, query.limit);
-    for (const { record } of page)
-      runs.find((run) => run.meta.provider === record.provider)!.meta.returned += 1;
+    for (const { record } of page) metas[PROVIDERS.indexOf(record.provider)].returned += 1;
     const last = page[page.length - 1];
-    const body: CallLogPageDto = {
-      data: page.map(({ record }) => (query.includeRaw ? record : withoutRaw(record))),
+    const produced: CachedPage = {
+      data: JSON.stringify(
+        page.map(({ record }) => (query.includeRaw ? record : withoutRaw(record))),
+      ),
       page: {
         limit: query.limit,
         nextCursor:
@@ -138,8 +145,33 @@ export class CallLogsService {
           until: new Date(query.until).toISOString(),
         },
       },
+      freshUntil: Math.min(...runs.map((run) => run.freshUntil ?? Number.POSITIVE_INFINITY)),
     };
-    return { body, cacheStatus: this.cacheStatus(runs) };
+    if (pageKey !== undefined && isCacheable(runs)) this.pages.set(pageKey, produced);
+    return { json: serialize(produced), cacheStatus: this.cacheStatus(runs) };
+  }
+
+  /** A page served again: every provider that answered is a hit now, with no upstream request. */
+  private fromPageCache(cached: CachedPage): CallLogPage {
+    const providers = cached.meta.providers.map((meta) =>
+      meta.status === 'ok'
+        ? { ...meta, cache: 'hit' as const, upstreamRequests: 0, latencyMs: 0 }
+        : meta,
+    );
+    cached.hitBody ??= Buffer.from(serialize({ ...cached, meta: { ...cached.meta, providers } }));
+    const ttl = Math.floor((cached.freshUntil - this.clock.now()) / 1000);
+    return {
+      json: cached.hitBody,
+      cacheStatus: cacheStatusHeader(
+        providers.map((meta) => ({
+          provider: meta.provider,
+          status: meta.status,
+          cache: meta.cache,
+          ttl: meta.status === 'ok' ? ttl : undefined,
+          detail: meta.reason,
+        })),
+      ),
+    };
   }
 
   /** Adds what the cache did to a provider's meta: how its slices were served, and their age. */
@@ -279,6 +311,28 @@ function comparator(order: SortOrder): (a: Entry, b: Entry) => number {
   const sign = order === 'desc' ? -1 : 1;
   return (a, b) =>
     sign * (a.at - b.at || (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0));
+}
+
+/** The page key: the filters' fingerprint already holds the order and any explicit bounds. */
+function pageKeyOf(query: ResolvedQuery): string {
+  const after = query.after === null ? '' : `${query.after.at}:${query.after.id}`;
+  return `${query.fingerprint}|${query.since}|${query.until}|${after}|${query.limit}|${query.includeRaw}`;
+}
+
+/** Only a page every provider answered from fresh slices may be served again as it is. */
+function isCacheable(runs: readonly Run[]): boolean {
+  return runs.every(
+    (run) =>
+      run.meta.status === 'skipped' ||
+      (run.meta.status === 'ok' &&
+        !run.outcomes.has('stale') &&
+        !run.outcomes.has('stale-if-error')),
+  );
+}
+
+/** The response body, with the records' JSON spliced in as it is. */
+function serialize(page: CachedPage): string {
+  return `{"data":${page.data},"page":${JSON.stringify(page.page)},"meta":${JSON.stringify(page.meta)}}`;
 }
 
 function withoutRaw(record: CallLog): CallLog {

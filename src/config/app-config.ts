@@ -175,6 +175,12 @@ class EnvironmentVariables {
   @Max(10_000)
   CACHE_REDIS_TIMEOUT_MS: number = 250;
 
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000_000)
+  CACHE_LOCAL_MAX_RECORDS: number = 100_000;
+
   @Matches(/^[\w:.-]{0,64}$/, {
     message: 'CACHE_PREFIX may hold letters, digits and _ : . - (at most 64)',
   })
@@ -209,6 +215,7 @@ export class AppConfig {
       waitTimeoutMs: number;
       maxEntries: number;
       redisTimeoutMs: number;
+      localMaxRecords: number;
     },
   ) {}
 }
@@ -322,6 +329,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       waitTimeoutMs: vars.CACHE_WAIT_TIMEOUT_MS,
       maxEntries: vars.CACHE_MAX_ENTRIES,
       redisTimeoutMs: vars.CACHE_REDIS_TIMEOUT_MS,
+      localMaxRecords: vars.CACHE_LOCAL_MAX_RECORDS,
     },
   );
 }
