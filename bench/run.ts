@@ -7,6 +7,7 @@ import type { Environment } from '../src/app.module.js';
 import type { CallLog } from '../src/call-logs/call-log.js';
 import { CinnoxSimulator } from '../src/cinnox/cinnox.simulator.js';
 import { KaleyraSimulator } from '../src/kaleyra/kaleyra.simulator.js';
+import { Clock } from '../src/common/clock.js';
 import { ProviderRegistry } from '../src/providers/provider-registry.js';
 import { Redis } from 'ioredis';
 
@@ -14,8 +15,10 @@ import { Redis } from 'ioredis';
  * `npm run bench`: the gateway against the simulators, reported as ratios measured in one run.
  * - First page of a 24-hour and a 14-day window: the slice walk against a baseline that fetches the
  *   whole window from both providers, merges and sorts (what a hand-written integration does).
- *   Cold every time (no cache), each upstream request delayed as a network would.
- * - A warm page: requests per second and p99 against a plain Fastify route serving the same bytes.
+ *   Cold every time, each upstream request delayed as a network would, at two pinned instants.
+ * - A warm page: requests per second and p99 against a plain Fastify route serving the same bytes,
+ *   from memory and from Redis (plain Fastify + ioredis GET).
+ * - 100 identical cold requests at once over two replicas sharing Redis: upstream requests.
  */
 
 const HOUR = 3_600_000;
@@ -38,26 +41,9 @@ async function main(): Promise<void> {
     CinnoxSimulator.start({ seed: 7 }),
     KaleyraSimulator.start({ seed: 7 }),
   ]);
-  const env = (extra: Environment): Environment => ({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'error',
-    CINNOX_BASE_URL: cinnox.baseUrl,
-    CINNOX_APP_ID: CinnoxSimulator.credentials.appId,
-    CINNOX_APP_TOKEN: CinnoxSimulator.credentials.appToken,
-    KALEYRA_BASE_URL: kaleyra.baseUrl,
-    KALEYRA_SID: KaleyraSimulator.credentials.sid,
-    KALEYRA_API_KEY: KaleyraSimulator.credentials.apiKey,
-    ...extra,
-  });
-  const cold = await listen(
-    await createApp(env({ CACHE_FRESH_TTL_SECONDS: '0', CACHE_CLOSED_TTL_SECONDS: '0' })),
-  );
+  const env = (extra: Environment): Environment => simulatorEnv(cinnox, kaleyra, extra);
   const warm = await listen(await createApp(env({})));
-  const upstreamRequests = (): number => cinnox.stats().requests + kaleyra.stats().requests;
-  const resetStats = (): void => {
-    cinnox.resetStats();
-    kaleyra.resetStats();
-  };
+  const { upstreamRequests, resetStats } = counters(cinnox, kaleyra);
 
   const lines: string[] = [];
   const print = (line: string): void => {
@@ -65,67 +51,16 @@ async function main(): Promise<void> {
     process.stdout.write(`${line}\n`);
   };
   print(
-    `Upstream simulators: ${cinnox.records().length} CINNOX and ${kaleyra.visibleRecords().length} visible Kaleyra records over 14 days; ${UPSTREAM_LATENCY_MS} ms added to each upstream request; Kaleyra page size 25; ${RUNS} interleaved runs, medians.`,
+    `Upstream simulators with a seeded data set of two weeks; ${UPSTREAM_LATENCY_MS} ms added to each upstream request; Kaleyra page size 25; ${RUNS} interleaved runs, medians. The clock of simulators and gateway is pinned to the instant named, so the figures do not depend on when the benchmark runs.`,
   );
   print('');
   print(
     '| first page (limit 50) | gateway: upstream requests | baseline: upstream requests | requests ratio | gateway ms | baseline ms | time ratio |',
   );
   print('|---|---|---|---|---|---|---|');
-  cinnox.setFaults({ latencyMs: UPSTREAM_LATENCY_MS });
-  kaleyra.setFaults({ latencyMs: UPSTREAM_LATENCY_MS });
-  const registry = cold.app.get(ProviderRegistry);
-  for (const [label, span] of [
-    ['24-hour window', DAY],
-    ['14-day window', 14 * DAY],
-  ] as const) {
-    const window = { since: now - span, until: now };
-    const url = `${cold.url}/call-logs?since=${iso(window.since)}&until=${iso(window.until)}&limit=${PAGE}&refresh=true`;
-    const gateway = { requests: [] as number[], ms: [] as number[] };
-    const baseline = { requests: [] as number[], ms: [] as number[] };
-    let gatewayIds = '';
-    let baselineIds = '';
-    for (let i = 0; i < RUNS; i += 1) {
-      resetStats();
-      let started = performance.now();
-      const body = (await (await fetch(url)).json()) as { data: CallLog[] };
-      gateway.ms.push(performance.now() - started);
-      gateway.requests.push(upstreamRequests());
-      gatewayIds = body.data.map((record) => record.id).join();
-
-      resetStats();
-      started = performance.now();
-      const all = await Promise.all(
-        registry.providers.map((provider) =>
-          provider.fetchSlice({ from: window.since, to: window.until }, {}),
-        ),
-      );
-      const page = all
-        .flatMap((result) => result.records)
-        .map((record) => ({ at: Date.parse(record.startedAt), record }))
-        .sort(
-          (a, b) =>
-            b.at - a.at || (a.record.id < b.record.id ? 1 : a.record.id > b.record.id ? -1 : 0),
-        )
-        .slice(0, PAGE);
-      baseline.ms.push(performance.now() - started);
-      baseline.requests.push(upstreamRequests());
-      baselineIds = page.map((entry) => entry.record.id).join();
-    }
-    if (gatewayIds !== baselineIds)
-      throw new Error(`${label}: the gateway's first page differs from the baseline's`);
-    const [gr, br, gm, bm] = [
-      median(gateway.requests),
-      median(baseline.requests),
-      median(gateway.ms),
-      median(baseline.ms),
-    ];
-    print(
-      `| ${label} | ${gr} | ${br} | ${ratio(br, gr)} cheaper | ${gm.toFixed(0)} | ${bm.toFixed(0)} | ${ratio(bm, gm)} faster |`,
-    );
+  for (const [moment, at] of MOMENTS) {
+    for (const line of await firstPages(moment, at)) print(line);
   }
-  cinnox.resetFaults();
-  kaleyra.resetFaults();
 
   // A warm page: the 24-hour window's first page, every slice already cached.
   const path = `/call-logs?since=${iso(now - DAY)}&until=${iso(now)}&limit=${PAGE}`;
@@ -215,9 +150,117 @@ async function main(): Promise<void> {
   await clearPrefix(redis, prefix);
   redis.disconnect();
   await plain.close();
-  await cold.app.close();
   await warm.app.close();
   await Promise.all([cinnox.close(), kaleyra.close()]);
+}
+
+/** A busy weekday morning in both providers' business hours, and a quiet Sunday evening. */
+const MOMENTS = [
+  ['a Wednesday, 06:00 UTC', Date.parse('2026-11-18T06:00:00Z')],
+  ['a Sunday, 18:00 UTC', Date.parse('2026-11-22T18:00:00Z')],
+] as const;
+
+/**
+ * The first page of a 24-hour and a 14-day window ending at `at`, cold every time (`refresh=true`),
+ * against fetching the whole window from both providers, merging and sorting.
+ */
+async function firstPages(moment: string, at: number): Promise<string[]> {
+  const clock = { now: () => new Date(at) };
+  const [cinnox, kaleyra] = await Promise.all([
+    CinnoxSimulator.start({ seed: 7, now: clock.now }),
+    KaleyraSimulator.start({ seed: 7, now: clock.now }),
+  ]);
+  const app = await listen(await createApp(simulatorEnv(cinnox, kaleyra, {})));
+  app.app.get(Clock).now = () => at;
+  cinnox.setFaults({ latencyMs: UPSTREAM_LATENCY_MS });
+  kaleyra.setFaults({ latencyMs: UPSTREAM_LATENCY_MS });
+  const { upstreamRequests, resetStats } = counters(cinnox, kaleyra);
+  const registry = app.app.get(ProviderRegistry);
+  const lines: string[] = [];
+  for (const [label, span] of [
+    ['24-hour window', DAY],
+    ['14-day window', 14 * DAY],
+  ] as const) {
+    const window = { since: at - span, until: at };
+    const url = `${app.url}/call-logs?since=${iso(window.since)}&until=${iso(window.until)}&limit=${PAGE}&refresh=true`;
+    const gateway = { requests: [] as number[], ms: [] as number[] };
+    const baseline = { requests: [] as number[], ms: [] as number[] };
+    let gatewayIds = '';
+    let baselineIds = '';
+    for (let i = 0; i < RUNS; i += 1) {
+      resetStats();
+      let started = performance.now();
+      const body = (await (await fetch(url)).json()) as { data: CallLog[] };
+      gateway.ms.push(performance.now() - started);
+      gateway.requests.push(upstreamRequests());
+      gatewayIds = body.data.map((record) => record.id).join();
+
+      resetStats();
+      started = performance.now();
+      const all = await Promise.all(
+        registry.providers.map((provider) =>
+          provider.fetchSlice({ from: window.since, to: window.until }, {}),
+        ),
+      );
+      const page = all
+        .flatMap((result) => result.records)
+        .map((record) => ({ at: Date.parse(record.startedAt), record }))
+        .sort(
+          (a, b) =>
+            b.at - a.at || (a.record.id < b.record.id ? 1 : a.record.id > b.record.id ? -1 : 0),
+        )
+        .slice(0, PAGE);
+      baseline.ms.push(performance.now() - started);
+      baseline.requests.push(upstreamRequests());
+      baselineIds = page.map((entry) => entry.record.id).join();
+    }
+    if (gatewayIds !== baselineIds)
+      throw new Error(`${label}: the gateway's first page differs from the baseline's`);
+    const [gr, br, gm, bm] = [
+      median(gateway.requests),
+      median(baseline.requests),
+      median(gateway.ms),
+      median(baseline.ms),
+    ];
+    lines.push(
+      `| ${label}, ${moment} | ${gr} | ${br} | ${ratio(br, gr)} cheaper | ${gm.toFixed(0)} | ${bm.toFixed(0)} | ${ratio(bm, gm)} faster |`,
+    );
+  }
+  await app.app.close();
+  await Promise.all([cinnox.close(), kaleyra.close()]);
+  return lines;
+}
+
+/** Upstream requests both simulators served since the last reset. */
+function counters(
+  cinnox: CinnoxSimulator,
+  kaleyra: KaleyraSimulator,
+): { upstreamRequests: () => number; resetStats: () => void } {
+  return {
+    upstreamRequests: () => cinnox.stats().requests + kaleyra.stats().requests,
+    resetStats: () => {
+      cinnox.resetStats();
+      kaleyra.resetStats();
+    },
+  };
+}
+
+function simulatorEnv(
+  cinnox: CinnoxSimulator,
+  kaleyra: KaleyraSimulator,
+  extra: Environment,
+): Environment {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'error',
+    CINNOX_BASE_URL: cinnox.baseUrl,
+    CINNOX_APP_ID: CinnoxSimulator.credentials.appId,
+    CINNOX_APP_TOKEN: CinnoxSimulator.credentials.appToken,
+    KALEYRA_BASE_URL: kaleyra.baseUrl,
+    KALEYRA_SID: KaleyraSimulator.credentials.sid,
+    KALEYRA_API_KEY: KaleyraSimulator.credentials.apiKey,
+    ...extra,
+  };
 }
 
 interface Load {

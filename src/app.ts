@@ -23,7 +23,6 @@ export async function createApp(env?: Environment): Promise<NestFastifyApplicati
   const adapter = new FastifyAdapter({
     genReqId: (request: { headers: Record<string, unknown> }) =>
       requestId(request.headers['x-request-id']),
-    disableRequestLogging: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     bufferLogs: true,

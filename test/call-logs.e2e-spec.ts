@@ -373,6 +373,13 @@ describe('GET /call-logs against both simulators', () => {
       expect(body.detail).toContain(parameter);
     });
 
+    it('a refused query is refused every time, and an accepted one accepted every time', async () => {
+      for (let i = 0; i < 3; i += 1) {
+        expect((await gateway.http.get('/call-logs').query({ limit: '0' })).status).toBe(400);
+        expect((await gateway.http.get('/call-logs').query({ limit: '1' })).status).toBe(200);
+      }
+    });
+
     it('a repeated scalar parameter', async () => {
       const response = await gateway.http.get('/call-logs?limit=5&limit=6');
       expect(response.status).toBe(400);
