@@ -268,7 +268,7 @@ describe('GET /call-logs against both simulators', () => {
       sims.kaleyra.resetStats();
       await gateway.http
         .get('/call-logs')
-        .query({ since: iso(now - 2 * HOUR), until: iso(now), status: 'busy' });
+        .query({ since: iso(now - 2 * HOUR), until: iso(now), status: 'busy', refresh: 'true' });
       expect(sims.cinnox.stats().log.every((entry) => entry.params.status === 'Busy')).toBe(true);
       expect(
         sims.kaleyra

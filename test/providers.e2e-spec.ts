@@ -66,6 +66,28 @@ describe('provider settings and odd upstream answers', () => {
     expect(counts[1]).toBeLessThan(counts[0]);
   });
 
+  it('never asks an upstream about the future, however far the window reaches', async () => {
+    const gateway = await startGateway(gatewayEnv(sims));
+    try {
+      sims.cinnox.resetStats();
+      sims.kaleyra.resetStats();
+      const until = Date.now() + 2 * DAY;
+      const response = await gateway.http
+        .get('/call-logs')
+        .query({ since: iso(until - 3 * DAY), until: iso(until), limit: '500' });
+      expect(response.status).toBe(200);
+      const latest = Date.now() + 61_000;
+      const ends = [
+        ...sims.cinnox.stats().log.map((entry) => Date.parse(entry.params.endAt)),
+        ...sims.kaleyra.stats().log.map((entry) => Date.parse(entry.params.end_time)),
+      ];
+      expect(ends.length).toBeGreaterThan(0);
+      for (const end of ends) expect(end).toBeLessThanOrEqual(latest);
+    } finally {
+      await gateway.close();
+    }
+  });
+
   it('a disabled provider is skipped, not asked, and said so', async () => {
     const gateway = await startGateway(gatewayEnv(sims, { CINNOX_ENABLED: 'false' }));
     try {

@@ -6,7 +6,8 @@ import {
   type Slice,
   type SliceResult,
 } from '../providers/call-log-provider.js';
-import { BOUND_MARGIN_MS, SliceCollector } from '../providers/slice-collector.js';
+import { SliceCollector, requestBounds } from '../providers/slice-collector.js';
+import { Clock } from '../common/clock.js';
 import { UpstreamError } from '../providers/upstream-error.js';
 import { CinnoxClient, CinnoxTarget } from './cinnox.client.js';
 import { cinnoxStatusFor, mapCinnoxRecord } from './cinnox.mapper.js';
@@ -20,6 +21,7 @@ export class CinnoxProvider extends CallLogProvider {
   constructor(
     private readonly client: CinnoxClient,
     private readonly target: CinnoxTarget,
+    private readonly clock: Clock,
   ) {
     super();
   }
@@ -49,9 +51,11 @@ export class CinnoxProvider extends CallLogProvider {
 
   async fetchSlice(slice: Slice, pushdown: Pushdown, signal?: AbortSignal): Promise<SliceResult> {
     const collector = new SliceCollector(slice, mapCinnoxRecord, this.logger);
+    const bounds = requestBounds(slice, this.clock.now());
+    if (bounds === null) return collector.result();
     const window = {
-      startAt: new Date(slice.from - BOUND_MARGIN_MS).toISOString(),
-      endAt: new Date(slice.to + BOUND_MARGIN_MS).toISOString(),
+      startAt: new Date(bounds.from).toISOString(),
+      endAt: new Date(bounds.to).toISOString(),
     };
     for (let offset = 0; ; offset += CINNOX_MAX_LIMIT) {
       const page = await this.client.fetchPage(

@@ -6,7 +6,7 @@ import {
   type Slice,
   type SliceResult,
 } from '../providers/call-log-provider.js';
-import { BOUND_MARGIN_MS, SliceCollector } from '../providers/slice-collector.js';
+import { SliceCollector, requestBounds } from '../providers/slice-collector.js';
 import { UpstreamError } from '../providers/upstream-error.js';
 import { KaleyraClient, KaleyraTarget } from './kaleyra.client.js';
 import { kaleyraStatusesFor, mapKaleyraRecord } from './kaleyra.mapper.js';
@@ -59,11 +59,13 @@ export class KaleyraProvider extends CallLogProvider {
 
   async fetchSlice(slice: Slice, pushdown: Pushdown, signal?: AbortSignal): Promise<SliceResult> {
     const collector = new SliceCollector(slice, mapKaleyraRecord, this.logger);
-    const floor = this.retentionFloor(new Date(this.clock.now())).getTime();
-    if (slice.to <= floor) return collector.result();
+    const now = this.clock.now();
+    const floor = this.retentionFloor(new Date(now)).getTime();
+    const bounds = requestBounds(slice, now);
+    if (slice.to <= floor || bounds === null) return collector.result();
     const window = {
-      start_time: kaleyraTime(Math.max(slice.from - BOUND_MARGIN_MS, floor)),
-      end_time: kaleyraTime(slice.to + BOUND_MARGIN_MS),
+      start_time: kaleyraTime(Math.max(bounds.from, floor)),
+      end_time: kaleyraTime(bounds.to),
     };
     // Offsets advance by the page size Kaleyra says it applied, not by what arrived: a page may
     // carry fewer records than asked (a lower cap) or records that are not calls.

@@ -5,6 +5,20 @@ import type { Slice, SliceResult } from './call-log-provider.js';
 /** Requests are widened by this much on each side: neither upstream says whether its bounds are inclusive. */
 export const BOUND_MARGIN_MS = 1000;
 
+/** No call starts in the future; a minute covers clocks that disagree. */
+const FUTURE_MARGIN_MS = 60_000;
+
+/**
+ * What to ask an upstream for to get every call of the slice: its bounds widened by the margin,
+ * the end kept near now (an upstream may refuse a time in the future), or null when the slice
+ * lies wholly in the future and there is nothing to ask.
+ */
+export function requestBounds(slice: Slice, now: number): { from: number; to: number } | null {
+  const latest = now + FUTURE_MARGIN_MS;
+  if (slice.from > latest) return null;
+  return { from: slice.from - BOUND_MARGIN_MS, to: Math.min(slice.to + BOUND_MARGIN_MS, latest) };
+}
+
 /**
  * Gathers the upstream pages of one slice: normalizes each record, keeps those whose start lies in
  * the half-open slice (the neighbouring slice owns the rest), and keeps one record per call id,
