@@ -8,6 +8,7 @@ import type { CallLog } from '../src/call-logs/call-log.js';
 import { CinnoxSimulator } from '../src/cinnox/cinnox.simulator.js';
 import { KaleyraSimulator } from '../src/kaleyra/kaleyra.simulator.js';
 import { Clock } from '../src/common/clock.js';
+import { Deadline } from '../src/common/deadline.js';
 import { ProviderRegistry } from '../src/providers/provider-registry.js';
 import { Redis } from 'ioredis';
 
@@ -199,7 +200,11 @@ async function firstPages(moment: string, at: number): Promise<string[]> {
       started = performance.now();
       const all = await Promise.all(
         registry.providers.map((provider) =>
-          provider.fetchSlice({ from: window.since, to: window.until }, {}),
+          provider.fetchSlice(
+            { from: window.since, to: window.until },
+            {},
+            Deadline.after(120_000),
+          ),
         ),
       );
       const page = all

@@ -177,7 +177,11 @@ describe.each([
     });
 
     it('serves a stale slice when the provider fails, and says stale with its age (stale-if-error)', async () => {
-      const started = await gateway();
+      // One failure per request, and no circuit: the stale copy stands in for that failure.
+      const started = await gateway(undefined, {
+        UPSTREAM_RETRIES: '0',
+        UPSTREAM_CIRCUIT_FAILURES: '1000',
+      });
       const clock = started.app.get(Clock);
       const base = clock.now();
       const first = await started.http.get('/call-logs').query(recentWindow());

@@ -32,10 +32,12 @@ describe('the committed OpenAPI document', () => {
         'cursor',
         'includeRaw',
         'refresh',
+        'strict',
         'Cache-Control',
+        'X-Request-Timeout',
       ].sort(),
     );
-    expect(Object.keys(operation?.responses ?? {}).sort()).toEqual(['200', '400', '502']);
+    expect(Object.keys(operation?.responses ?? {}).sort()).toEqual(['200', '400', '502', '504']);
     expect(document.components?.schemas).toHaveProperty('ProblemDto');
     expect(document.components?.schemas).toHaveProperty('CallLogDto');
   });

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { Clock } from '../common/clock.js';
+import { Deadline } from '../common/deadline.js';
 import { AppConfig } from '../config/app-config.js';
 import type {
   CallLogProvider,
@@ -153,7 +154,13 @@ export class SliceCache implements OnModuleDestroy {
   ): Promise<CachedSliceResult> {
     let fetched: SliceResult;
     try {
-      fetched = await provider.fetchSlice(slice, pushdown);
+      // A fill is shared by every caller that wants the slice: it runs under its own deadline,
+      // not under the one of the request that happened to start it.
+      fetched = await provider.fetchSlice(
+        slice,
+        pushdown,
+        Deadline.after(this.config.resilience.requestDeadlineMs),
+      );
     } catch (error) {
       await this.store.fulfil(lease, null);
       const now = this.clock.now();

@@ -94,4 +94,9 @@ export class CallLogQueryDto {
     'Revalidates the slices of this query with the providers instead of serving them from the cache (as `Cache-Control: no-cache`).',
   )
   refresh?: boolean;
+
+  @Flag(
+    'Any provider failure fails the request: 502 problem (504 when it was a timeout) instead of a partial answer.',
+  )
+  strict?: boolean;
 }

@@ -23,6 +23,12 @@ export class CallLogsController {
     description:
       '`no-cache` revalidates the slices of this query with the providers, like `refresh=true`.',
   })
+  @ApiHeader({
+    name: 'X-Request-Timeout',
+    required: false,
+    description:
+      'Milliseconds the caller will wait; lowers the gateway deadline (REQUEST_DEADLINE_MS), never raises it. Providers that have not answered by then are reported as `upstream_timeout`.',
+  })
   @ApiOkResponse({
     type: CallLogPageDto,
     headers: {
@@ -49,20 +55,36 @@ export class CallLogsController {
       errors: [{ parameter: 'limit', detail: 'limit must be a whole number from 1 to 500' }],
     },
   )
-  @ApiProblemResponse(502, 'No provider could answer; `providers` says why, per provider.', {
-    type: '/problems/upstreams-unavailable',
-    title: 'No provider could answer',
-    detail: 'cinnox: upstream_auth; kaleyra: upstream_unavailable',
-    instance: '/call-logs',
-    requestId: 'b7f0c3d2-5d1e-4d7e-9d55-3f4f1ce7c0de',
-  })
+  @ApiProblemResponse(
+    504,
+    'No provider answered before the deadline (or, with `strict=true`, one did not).',
+    {
+      type: '/problems/upstreams-timeout',
+      title: 'No provider answered in time',
+      detail: 'cinnox: upstream_timeout; kaleyra: upstream_timeout',
+      instance: '/call-logs',
+      requestId: 'b7f0c3d2-5d1e-4d7e-9d55-3f4f1ce7c0de',
+    },
+  )
+  @ApiProblemResponse(
+    502,
+    'No provider could answer (or, with `strict=true`, one could not); `providers` says why.',
+    {
+      type: '/problems/upstreams-unavailable',
+      title: 'No provider could answer',
+      detail: 'cinnox: upstream_auth; kaleyra: upstream_unavailable',
+      instance: '/call-logs',
+      requestId: 'b7f0c3d2-5d1e-4d7e-9d55-3f4f1ce7c0de',
+    },
+  )
   async list(
     @Query() query: CallLogQueryDto,
     @Headers('cache-control') cacheControl: string | undefined,
+    @Headers('x-request-timeout') requestTimeout: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string | Buffer> {
     const refresh = query.refresh === true || /(^|,)\s*no-cache\s*(,|$)/i.test(cacheControl ?? '');
-    const page = await this.service.list(query, refresh);
+    const page = await this.service.list(query, { refresh, requestTimeout });
     void reply
       .header('content-type', 'application/json; charset=utf-8')
       .header('cache-status', page.cacheStatus);

@@ -7,6 +7,9 @@ import { AppConfig } from '../config/app-config.js';
 import type { CallLogProvider, Pushdown, Slice } from '../providers/call-log-provider.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import { UpstreamError } from '../providers/upstream-error.js';
+import { upstreamLabel } from '../providers/upstream-http.js';
+import { Deadline, withinDeadline } from '../common/deadline.js';
+import { InvalidParametersError } from '../common/problem.js';
 import { PROVIDERS, type CallLog, type ProviderName } from './call-log.js';
 import type { ProviderMetaDto } from './call-log.dto.js';
 import { matchesFilters } from './call-log-filter.js';
@@ -54,10 +57,28 @@ const OUTCOME_PRECEDENCE: readonly CacheOutcome[] = [
 
 /** Every provider failed: there is no page to give. */
 export class AllProvidersFailedError extends Error {
-  constructor(readonly providers: ProviderMetaDto[]) {
-    super('No provider could answer');
+  constructor(
+    readonly providers: ProviderMetaDto[],
+    /** Some providers answered, but the caller asked for all or nothing (`strict=true`). */
+    readonly strict = false,
+  ) {
+    super(strict ? 'A provider could not answer' : 'No provider could answer');
     this.name = 'AllProvidersFailedError';
   }
+
+  /** Every failure was a timeout: a gateway timeout, not a bad gateway. */
+  get timedOut(): boolean {
+    return this.providers.every(
+      (meta) => meta.status !== 'error' || meta.error?.code === 'upstream_timeout',
+    );
+  }
+}
+
+export interface ListOptions {
+  /** Revalidate the query's slices with the providers. */
+  refresh?: boolean;
+  /** The caller's `X-Request-Timeout`, in milliseconds; it can only lower the deadline. */
+  requestTimeout?: string;
 }
 
 /**
@@ -82,7 +103,9 @@ export class CallLogsService {
     this.cursors = new CursorCodec(config.cursorSecret);
   }
 
-  async list(dto: CallLogQueryDto, refresh = false): Promise<CallLogPage> {
+  async list(dto: CallLogQueryDto, options: ListOptions = {}): Promise<CallLogPage> {
+    const refresh = options.refresh === true;
+    const deadline = this.deadline(options.requestTimeout);
     const now = this.clock.now();
     const query = resolveQuery(dto, {
       now,
@@ -102,19 +125,34 @@ export class CallLogsService {
     const start = startEdge(query);
     const plan = new SlicePlan(query.since, query.until, query.order, start);
     const found = (): number => live().reduce((sum, run) => sum + run.entries.length, 0);
-    for (let span = HOUR; !plan.done && live().length > 0;) {
+    for (let span = HOUR; !plan.done && live().length > 0 && !deadline.signal.aborted;) {
       const round = plan.nextRound(span);
       await Promise.all(
-        live().flatMap((run) => round.map((slice) => this.fetchInto(run, slice, query, refresh))),
+        live().flatMap((run) =>
+          round.map((slice) => this.fetchInto(run, slice, query, refresh, deadline)),
+        ),
       );
       if (found() > query.limit) break;
       span = nextSpan(found(), query.limit + 1, plan.covered(start));
     }
+    // A walk the deadline cut short would end the pages early: its providers did not answer.
+    if (!plan.done && found() <= query.limit) {
+      for (const run of live())
+        this.fail(
+          run,
+          new UpstreamError(
+            run.meta.provider,
+            'upstream_timeout',
+            `${upstreamLabel(run.meta.provider)} did not answer before the deadline`,
+          ),
+        );
+    }
 
     const answered = live();
     const metas = runs.map((run) => this.finish(run));
-    if (answered.length === 0 && metas.some((meta) => meta.status === 'error')) {
-      throw new AllProvidersFailedError(metas);
+    const failed = metas.some((meta) => meta.status === 'error');
+    if (failed && (answered.length === 0 || dto.strict === true)) {
+      throw new AllProvidersFailedError(metas, answered.length > 0);
     }
     const merged = answered.flatMap((run) => run.entries).sort(comparator(query.order));
     const page = merged.slice(0, query.limit);
@@ -234,12 +272,23 @@ export class CallLogsService {
     slice: Slice,
     query: ResolvedQuery,
     refresh: boolean,
+    deadline: Deadline,
   ): Promise<void> {
     const { provider, pushdown, meta } = run;
     if (provider === undefined || pushdown === undefined || slice.to <= run.floor) return;
     const started = performance.now();
     try {
-      const result = await this.slices.fetch(provider, slice, pushdown, refresh);
+      // The request stops waiting at its deadline; the fill goes on and serves later requests.
+      const result = await withinDeadline(
+        this.slices.fetch(provider, slice, pushdown, refresh),
+        deadline,
+        () =>
+          new UpstreamError(
+            provider.name,
+            'upstream_timeout',
+            `${upstreamLabel(provider.name)} did not answer before the deadline`,
+          ),
+      );
       // Another slice of the same round failed: this provider is out of the page.
       if (meta.status === 'error') return;
       run.outcomes.add(result.cache);
@@ -258,12 +307,30 @@ export class CallLogsService {
         if (matchesFilters(record, query.filters)) run.entries.push({ at, record });
       }
     } catch (error) {
-      meta.status = 'error';
-      meta.error = this.describe(provider.name, error);
-      run.entries = [];
+      this.fail(run, error);
     } finally {
       meta.latencyMs += Math.round(performance.now() - started);
     }
+  }
+
+  /** Takes a provider out of the page: its records so far cannot be trusted to be complete. */
+  private fail(run: Run, error: unknown): void {
+    run.meta.status = 'error';
+    run.meta.error = this.describe(run.meta.provider, error);
+    run.entries = [];
+  }
+
+  /** The request's deadline: the configured one, or sooner when the caller asks. */
+  private deadline(requestTimeout: string | undefined): Deadline {
+    const limit = this.config.resilience.requestDeadlineMs;
+    if (requestTimeout === undefined) return Deadline.after(limit);
+    if (!/^\d{1,9}$/.test(requestTimeout.trim()) || Number(requestTimeout) < 1) {
+      throw InvalidParametersError.of(
+        'X-Request-Timeout',
+        'X-Request-Timeout must be a whole number of milliseconds, at least 1',
+      );
+    }
+    return Deadline.after(Math.min(Number(requestTimeout), limit));
   }
 
   private describe(provider: ProviderName, error: unknown): NonNullable<ProviderMetaDto['error']> {

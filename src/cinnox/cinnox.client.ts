@@ -1,12 +1,15 @@
 import { HttpService } from '@nestjs/axios';
 import { Injectable } from '@nestjs/common';
 import { isRecord } from '../common/is-record.js';
+import type { Deadline } from '../common/deadline.js';
+import { ProviderPolicy } from '../providers/resilience.js';
 import { UpstreamError } from '../providers/upstream-error.js';
 import { requestUpstream } from '../providers/upstream-http.js';
 import { UpstreamTarget } from '../providers/upstream-target.js';
 import { CinnoxCode, type CinnoxQuery } from './cinnox.types.js';
 
 export class CinnoxTarget extends UpstreamTarget {}
+export class CinnoxPolicy extends ProviderPolicy {}
 
 /** HTTP only: one page of `GET /v1/api/apps/{appID}/data/call-log`, its answer classified. */
 @Injectable()
@@ -14,17 +17,20 @@ export class CinnoxClient {
   constructor(
     private readonly http: HttpService,
     private readonly target: CinnoxTarget,
+    private readonly policy: CinnoxPolicy,
   ) {}
 
-  async fetchPage(query: CinnoxQuery, signal?: AbortSignal): Promise<unknown[]> {
-    const { status, body, retryAfterMs } = await requestUpstream(this.http, 'cinnox', {
-      method: 'GET',
-      url: `${this.target.baseUrl}/v1/api/apps/${encodeURIComponent(this.target.account)}/data/call-log`,
-      params: query,
-      headers: { Authorization: `Bearer ${this.target.secret()}`, Accept: 'application/json' },
-      signal,
+  async fetchPage(query: CinnoxQuery, deadline: Deadline): Promise<unknown[]> {
+    return this.policy.run(deadline, async (signal) => {
+      const { status, body, retryAfterMs } = await requestUpstream(this.http, 'cinnox', {
+        method: 'GET',
+        url: `${this.target.baseUrl}/v1/api/apps/${encodeURIComponent(this.target.account)}/data/call-log`,
+        params: query,
+        headers: { Authorization: `Bearer ${this.target.secret()}`, Accept: 'application/json' },
+        signal,
+      });
+      return interpret(status, body, retryAfterMs);
     });
-    return interpret(status, body, retryAfterMs);
   }
 }
 

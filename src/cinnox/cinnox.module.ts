@@ -2,7 +2,7 @@ import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { upstreamTarget } from '../providers/sandbox.js';
-import { CinnoxClient, CinnoxTarget } from './cinnox.client.js';
+import { CinnoxPolicy, CinnoxClient, CinnoxTarget } from './cinnox.client.js';
 import { CinnoxProvider } from './cinnox.provider.js';
 import { CinnoxSimulator } from './cinnox.simulator.js';
 
@@ -14,6 +14,11 @@ import { CinnoxSimulator } from './cinnox.simulator.js';
     }),
   ],
   providers: [
+    {
+      provide: CinnoxPolicy,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => new CinnoxPolicy('cinnox', config.resilience),
+    },
     {
       provide: CinnoxTarget,
       inject: [AppConfig],
@@ -32,6 +37,6 @@ import { CinnoxSimulator } from './cinnox.simulator.js';
     CinnoxClient,
     CinnoxProvider,
   ],
-  exports: [CinnoxProvider],
+  exports: [CinnoxProvider, CinnoxPolicy],
 })
 export class CinnoxModule {}

@@ -8,6 +8,7 @@ import {
 } from '../providers/call-log-provider.js';
 import { SliceCollector, requestBounds } from '../providers/slice-collector.js';
 import { Clock } from '../common/clock.js';
+import type { Deadline } from '../common/deadline.js';
 import { UpstreamError } from '../providers/upstream-error.js';
 import { CinnoxClient, CinnoxTarget } from './cinnox.client.js';
 import { cinnoxStatusFor, mapCinnoxRecord } from './cinnox.mapper.js';
@@ -49,7 +50,7 @@ export class CinnoxProvider extends CallLogProvider {
     return params;
   }
 
-  async fetchSlice(slice: Slice, pushdown: Pushdown, signal?: AbortSignal): Promise<SliceResult> {
+  async fetchSlice(slice: Slice, pushdown: Pushdown, deadline: Deadline): Promise<SliceResult> {
     const collector = new SliceCollector(slice, mapCinnoxRecord, this.logger);
     const bounds = requestBounds(slice, this.clock.now());
     if (bounds === null) return collector.result();
@@ -60,7 +61,7 @@ export class CinnoxProvider extends CallLogProvider {
     for (let offset = 0; ; offset += CINNOX_MAX_LIMIT) {
       const page = await this.client.fetchPage(
         { ...pushdown, ...window, offset, limit: CINNOX_MAX_LIMIT },
-        signal,
+        deadline,
       );
       const fresh = collector.addPage(page);
       if (page.length < CINNOX_MAX_LIMIT) break;

@@ -16,6 +16,7 @@ const TITLES: Record<number, string> = {
   405: 'Method not allowed',
   500: 'Internal error',
   502: 'No provider could answer',
+  504: 'No provider answered in time',
 };
 
 /**
@@ -47,11 +48,14 @@ export class ProblemFilter implements ExceptionFilter {
       };
     }
     if (exception instanceof AllProvidersFailedError) {
+      const status = exception.timedOut ? 504 : 502;
       return {
         ...base,
-        type: '/problems/upstreams-unavailable',
-        title: TITLES[502],
-        status: 502,
+        type: exception.timedOut
+          ? '/problems/upstreams-timeout'
+          : '/problems/upstreams-unavailable',
+        title: exception.strict ? 'A provider could not answer' : TITLES[status],
+        status,
         detail: exception.providers
           .filter((meta) => meta.error !== undefined)
           .map((meta) => `${meta.provider}: ${meta.error?.code}`)

@@ -112,7 +112,49 @@ class EnvironmentVariables {
   @IsInt()
   @Min(100)
   @Max(120_000)
-  UPSTREAM_TIMEOUT_MS: number = 10_000;
+  UPSTREAM_TIMEOUT_MS: number = 4_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
+  REQUEST_DEADLINE_MS: number = 10_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  UPSTREAM_RETRIES: number = 2;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(60_000)
+  UPSTREAM_RETRY_BASE_MS: number = 100;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(300_000)
+  UPSTREAM_RETRY_MAX_MS: number = 2_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  UPSTREAM_CIRCUIT_FAILURES: number = 5;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  UPSTREAM_CIRCUIT_COOLDOWN_MS: number = 10_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  UPSTREAM_MAX_CONCURRENCY: number = 10;
 
   @Transform(blankToUndefined)
   @IsOptional()
@@ -187,6 +229,19 @@ class EnvironmentVariables {
   CACHE_PREFIX: string = 'call-logs:';
 }
 
+/** How every provider's requests are guarded; each provider gets its own breaker and bulkhead. */
+export interface ResilienceSettings {
+  /** The default deadline of a gateway request, and of every fill of a slice. */
+  requestDeadlineMs: number;
+  upstreamTimeoutMs: number;
+  retries: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  circuitFailures: number;
+  circuitCooldownMs: number;
+  maxConcurrency: number;
+}
+
 export interface UpstreamSettings {
   enabled: boolean;
   /** `null` when no credentials were given: the built-in simulator stands in (never in production). */
@@ -202,6 +257,7 @@ export class AppConfig {
     readonly cinnox: UpstreamSettings,
     readonly kaleyra: UpstreamSettings & { method: 'POST' | 'GET'; pageSize: number },
     readonly upstreamTimeoutMs: number,
+    readonly resilience: ResilienceSettings,
     readonly query: { maxWindowDays: number; defaultRegion: CountryCode | undefined },
     readonly cursorSecret: string,
     readonly cache: {
@@ -313,6 +369,16 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       pageSize: vars.KALEYRA_PAGE_SIZE,
     },
     vars.UPSTREAM_TIMEOUT_MS,
+    {
+      requestDeadlineMs: vars.REQUEST_DEADLINE_MS,
+      upstreamTimeoutMs: vars.UPSTREAM_TIMEOUT_MS,
+      retries: vars.UPSTREAM_RETRIES,
+      retryBaseMs: vars.UPSTREAM_RETRY_BASE_MS,
+      retryMaxMs: vars.UPSTREAM_RETRY_MAX_MS,
+      circuitFailures: vars.UPSTREAM_CIRCUIT_FAILURES,
+      circuitCooldownMs: vars.UPSTREAM_CIRCUIT_COOLDOWN_MS,
+      maxConcurrency: vars.UPSTREAM_MAX_CONCURRENCY,
+    },
     {
       maxWindowDays: vars.MAX_WINDOW_DAYS,
       defaultRegion: vars.DEFAULT_REGION as CountryCode | undefined,

@@ -1,12 +1,15 @@
 import { HttpService } from '@nestjs/axios';
 import { Injectable } from '@nestjs/common';
 import { isRecord } from '../common/is-record.js';
+import type { Deadline } from '../common/deadline.js';
+import { ProviderPolicy } from '../providers/resilience.js';
 import { UpstreamError } from '../providers/upstream-error.js';
 import { requestUpstream } from '../providers/upstream-http.js';
 import { UpstreamTarget } from '../providers/upstream-target.js';
 import { KaleyraCode, type KaleyraForm } from './kaleyra.types.js';
 
 export class KaleyraTarget extends UpstreamTarget {}
+export class KaleyraPolicy extends ProviderPolicy {}
 
 /** The method and page size the account was configured with. */
 export class KaleyraSettings {
@@ -31,28 +34,31 @@ export class KaleyraClient {
     private readonly http: HttpService,
     private readonly target: KaleyraTarget,
     private readonly settings: KaleyraSettings,
+    private readonly policy: KaleyraPolicy,
   ) {}
 
-  async fetchPage(form: KaleyraForm, signal?: AbortSignal): Promise<KaleyraPage> {
+  async fetchPage(form: KaleyraForm, deadline: Deadline): Promise<KaleyraPage> {
     const fields = new URLSearchParams();
     for (const [key, value] of Object.entries(form)) {
       if (value !== undefined) fields.set(key, String(value));
     }
     const post = this.settings.method === 'POST';
-    const { status, body, retryAfterMs } = await requestUpstream(this.http, 'kaleyra', {
-      method: this.settings.method,
-      url: `${this.target.baseUrl}/v1/${encodeURIComponent(this.target.account)}/voice/call-logs`,
-      params: post ? undefined : fields,
-      data: post ? fields.toString() : undefined,
-      headers: {
-        'api-key': this.target.secret(),
-        'content-type': 'application/x-www-form-urlencoded',
-        limit: String(this.settings.pageSize),
-        accept: 'application/json',
-      },
-      signal,
+    return this.policy.run(deadline, async (signal) => {
+      const { status, body, retryAfterMs } = await requestUpstream(this.http, 'kaleyra', {
+        method: this.settings.method,
+        url: `${this.target.baseUrl}/v1/${encodeURIComponent(this.target.account)}/voice/call-logs`,
+        params: post ? undefined : fields,
+        data: post ? fields.toString() : undefined,
+        headers: {
+          'api-key': this.target.secret(),
+          'content-type': 'application/x-www-form-urlencoded',
+          limit: String(this.settings.pageSize),
+          accept: 'application/json',
+        },
+        signal,
+      });
+      return interpret(status, body, retryAfterMs);
     });
-    return interpret(status, body, retryAfterMs);
   }
 }
 

@@ -2,7 +2,7 @@ import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { upstreamTarget } from '../providers/sandbox.js';
-import { KaleyraClient, KaleyraSettings, KaleyraTarget } from './kaleyra.client.js';
+import { KaleyraPolicy, KaleyraClient, KaleyraSettings, KaleyraTarget } from './kaleyra.client.js';
 import { KaleyraProvider } from './kaleyra.provider.js';
 import { KaleyraSimulator } from './kaleyra.simulator.js';
 
@@ -14,6 +14,11 @@ import { KaleyraSimulator } from './kaleyra.simulator.js';
     }),
   ],
   providers: [
+    {
+      provide: KaleyraPolicy,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => new KaleyraPolicy('kaleyra', config.resilience),
+    },
     {
       provide: KaleyraTarget,
       inject: [AppConfig],
@@ -38,6 +43,6 @@ import { KaleyraSimulator } from './kaleyra.simulator.js';
     KaleyraClient,
     KaleyraProvider,
   ],
-  exports: [KaleyraProvider],
+  exports: [KaleyraProvider, KaleyraPolicy],
 })
 export class KaleyraModule {}

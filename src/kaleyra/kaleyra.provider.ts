@@ -12,6 +12,7 @@ import { KaleyraClient, KaleyraTarget } from './kaleyra.client.js';
 import { kaleyraStatusesFor, mapKaleyraRecord } from './kaleyra.mapper.js';
 import { kaleyraRetentionFloor } from './kaleyra.types.js';
 import { Clock } from '../common/clock.js';
+import type { Deadline } from '../common/deadline.js';
 
 /** Kaleyra's time format: seconds and an explicit offset, as in `2013-03-15T00:00:00+00:00`. */
 const kaleyraTime = (ms: number): string =>
@@ -57,7 +58,7 @@ export class KaleyraProvider extends CallLogProvider {
     return params;
   }
 
-  async fetchSlice(slice: Slice, pushdown: Pushdown, signal?: AbortSignal): Promise<SliceResult> {
+  async fetchSlice(slice: Slice, pushdown: Pushdown, deadline: Deadline): Promise<SliceResult> {
     const collector = new SliceCollector(slice, mapKaleyraRecord, this.logger);
     const now = this.clock.now();
     const floor = this.retentionFloor(new Date(now)).getTime();
@@ -73,7 +74,7 @@ export class KaleyraProvider extends CallLogProvider {
     for (let page = 1; ; page += 1) {
       const { records, total, limit } = await this.client.fetchPage(
         { ...pushdown, ...window, page, offset },
-        signal,
+        deadline,
       );
       offset += limit ?? records.length;
       const fresh = collector.addPage(records);

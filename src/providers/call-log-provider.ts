@@ -1,3 +1,4 @@
+import type { Deadline } from '../common/deadline.js';
 import type {
   CallLog,
   CallStatus,
@@ -60,5 +61,5 @@ export abstract class CallLogProvider {
   abstract pushdown(filters: CallLogFilters): Pushdown | null;
 
   /** Every record in the slice that matches the pushdown, across every upstream page. */
-  abstract fetchSlice(slice: Slice, pushdown: Pushdown, signal?: AbortSignal): Promise<SliceResult>;
+  abstract fetchSlice(slice: Slice, pushdown: Pushdown, deadline: Deadline): Promise<SliceResult>;
 }

@@ -7,6 +7,7 @@ export const UPSTREAM_ERROR_CODES = [
   'upstream_auth',
   'upstream_bad_response',
   'upstream_rejected',
+  'circuit_open',
 ] as const;
 export type UpstreamErrorCode = (typeof UPSTREAM_ERROR_CODES)[number];
 

@@ -1,0 +1,155 @@
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  CircuitState,
+  ConsecutiveBreaker,
+  DelegateBackoff,
+  TaskCancelledError,
+  TimeoutStrategy,
+  bulkhead,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  timeout,
+  wrap,
+  type BulkheadPolicy,
+  type CircuitBreakerPolicy,
+  type IRetryBackoffContext,
+  type TimeoutPolicy,
+} from 'cockatiel';
+import type { ProviderName } from '../call-logs/call-log.js';
+import type { Deadline } from '../common/deadline.js';
+import type { ResilienceSettings } from '../config/app-config.js';
+import { UpstreamError } from './upstream-error.js';
+import { upstreamLabel } from './upstream-http.js';
+
+/** Failures that say the upstream is unwell; only these count towards opening its circuit. */
+const UNWELL: ReadonlySet<UpstreamError['code']> = new Set([
+  'upstream_timeout',
+  'upstream_unavailable',
+  'upstream_bad_response',
+]);
+
+export type CircuitPosition = 'closed' | 'open' | 'half-open' | 'isolated';
+
+/**
+ * How one provider's requests are guarded: each attempt waits for a place in the bulkhead, passes
+ * the circuit breaker and has a timeout; a transient failure (network, timeout, 429, 5xx, the
+ * provider's "busy" codes) is retried with exponential backoff and full jitter, or after the
+ * provider's `Retry-After`, as long as the wait fits the deadline. Credential and input errors are
+ * never retried: they would fail again.
+ */
+export class ProviderPolicy {
+  private readonly breaker: CircuitBreakerPolicy;
+  private readonly bulkhead: BulkheadPolicy;
+  private readonly timeout: TimeoutPolicy;
+  private readonly label: string;
+  /** Counts for the metrics endpoint. */
+  readonly counts = { attempts: 0, retries: 0, failures: 0 };
+
+  constructor(
+    readonly provider: ProviderName,
+    private readonly settings: ResilienceSettings,
+  ) {
+    this.label = upstreamLabel(provider);
+    this.breaker = circuitBreaker(
+      handleWhen(
+        (error) =>
+          error instanceof TaskCancelledError ||
+          (error instanceof UpstreamError && UNWELL.has(error.code)),
+      ),
+      {
+        halfOpenAfter: settings.circuitCooldownMs,
+        breaker: new ConsecutiveBreaker(settings.circuitFailures),
+      },
+    );
+    this.bulkhead = bulkhead(settings.maxConcurrency, Number.MAX_SAFE_INTEGER);
+    this.timeout = timeout(settings.upstreamTimeoutMs, TimeoutStrategy.Aggressive);
+  }
+
+  get circuit(): CircuitPosition {
+    switch (this.breaker.state) {
+      case CircuitState.Closed:
+        return 'closed';
+      case CircuitState.Open:
+        return 'open';
+      case CircuitState.HalfOpen:
+        return 'half-open';
+      case CircuitState.Isolated:
+        return 'isolated';
+    }
+  }
+
+  /** One upstream request, with `request` given the signal that aborts it; throws only UpstreamError. */
+  async run<T>(deadline: Deadline, request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const retrying = retry(
+      handleWhen((error) => this.retryable(error, deadline)),
+      {
+        maxAttempts: this.settings.retries,
+        backoff: new DelegateBackoff((context: IRetryBackoffContext<unknown>) =>
+          this.delay(context),
+        ),
+      },
+    );
+    retrying.onRetry(() => (this.counts.retries += 1));
+    try {
+      return await wrap(retrying, this.breaker, this.bulkhead, this.timeout).execute(
+        ({ signal }) => {
+          this.counts.attempts += 1;
+          return request(signal);
+        },
+        deadline.signal,
+      );
+    } catch (error) {
+      this.counts.failures += 1;
+      throw this.classify(error, deadline);
+    }
+  }
+
+  private retryable(error: Error, deadline: Deadline): boolean {
+    if (deadline.signal.aborted) return false;
+    if (error instanceof TaskCancelledError) return true;
+    if (!(error instanceof UpstreamError) || !error.transient) return false;
+    return (error.details.retryAfterMs ?? 0) < deadline.remaining();
+  }
+
+  /** The provider's Retry-After when it gave one, else exponential backoff with full jitter. */
+  private delay(context: IRetryBackoffContext<unknown>): number {
+    const error = 'error' in context.result ? context.result.error : undefined;
+    if (error instanceof UpstreamError && error.details.retryAfterMs !== undefined)
+      return error.details.retryAfterMs;
+    const ceiling = Math.min(
+      this.settings.retryMaxMs,
+      this.settings.retryBaseMs * 2 ** (context.attempt - 1),
+    );
+    return Math.random() * ceiling;
+  }
+
+  private classify(error: unknown, deadline: Deadline): UpstreamError {
+    if (error instanceof UpstreamError) return error;
+    if (error instanceof BrokenCircuitError) {
+      return new UpstreamError(
+        this.provider,
+        'circuit_open',
+        `${this.label} failed ${this.settings.circuitFailures} times in a row; the gateway asks it again after a pause of ${this.settings.circuitCooldownMs} ms`,
+      );
+    }
+    if (error instanceof TaskCancelledError) {
+      return new UpstreamError(
+        this.provider,
+        'upstream_timeout',
+        deadline.signal.aborted
+          ? `${this.label} did not answer before the deadline`
+          : `${this.label} did not answer within ${this.settings.upstreamTimeoutMs} ms`,
+      );
+    }
+    if (error instanceof BulkheadRejectedError) {
+      return new UpstreamError(
+        this.provider,
+        'upstream_unavailable',
+        `Too many requests to ${this.label} are waiting`,
+      );
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,187 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import {
+  HOUR,
+  gatewayEnv,
+  resetStats,
+  startGateway,
+  startSimulators,
+  type Gateway,
+  type PageBody,
+  type Simulators,
+} from './utils.js';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+describe('one slow or failing provider never takes the endpoint down', () => {
+  let sims: Simulators;
+  let gateway: Gateway;
+  /**
+   * A closed hour nobody asked for yet: one slice, one upstream page per provider, and no cached
+   * copy that could stand in for a failure.
+   */
+  let hour = Math.floor(Date.now() / HOUR) * HOUR - 30 * HOUR;
+  let query: Record<string, string>;
+  beforeEach(() => {
+    hour -= HOUR;
+    query = { since: iso(hour), until: iso(hour + HOUR) };
+  });
+  const cinnoxOf = (body: unknown) => (body as PageBody).meta.providers[0];
+  const kaleyraOf = (body: unknown) => (body as PageBody).meta.providers[1];
+
+  beforeAll(async () => {
+    sims = await startSimulators({ seed: 13 });
+  });
+
+  // A gateway per test: circuit breakers remember, and each test starts from a closed circuit.
+  beforeEach(async () => {
+    gateway = await startGateway(
+      gatewayEnv(sims, {
+        UPSTREAM_TIMEOUT_MS: '300',
+        REQUEST_DEADLINE_MS: '2000',
+        UPSTREAM_RETRIES: '2',
+        UPSTREAM_RETRY_BASE_MS: '20',
+        UPSTREAM_CIRCUIT_FAILURES: '4',
+        UPSTREAM_CIRCUIT_COOLDOWN_MS: '600',
+      }),
+    );
+  });
+
+  afterEach(async () => {
+    sims.cinnox.resetFaults();
+    sims.kaleyra.resetFaults();
+    await gateway.close();
+  });
+
+  afterAll(async () => {
+    await sims.close();
+  });
+
+  it('retries a burst of 5xx and answers as if nothing happened', async () => {
+    resetStats(sims);
+    sims.cinnox.setFaults({ errorRate: 1, remaining: 2 });
+    const response = await gateway.http.get('/call-logs').query(query);
+    expect(response.status).toBe(200);
+    expect(cinnoxOf(response.body)).toMatchObject({ status: 'ok' });
+    expect(sims.cinnox.stats().byStatus['500']).toBe(2);
+    expect(sims.cinnox.stats().requests).toBe(3);
+  });
+
+  it('waits out a 429 with Retry-After when the deadline allows', async () => {
+    resetStats(sims);
+    sims.kaleyra.setFaults({ rateLimitRate: 1, retryAfterSeconds: 1, remaining: 1 });
+    const started = performance.now();
+    const response = await gateway.http.get('/call-logs').query(query);
+    expect(response.status).toBe(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+    expect(kaleyraOf(response.body)).toMatchObject({ status: 'ok' });
+    expect(sims.kaleyra.stats().requests).toBe(2);
+  });
+
+  it('does not wait for a Retry-After past the deadline: upstream_rate_limited, at once', async () => {
+    resetStats(sims);
+    sims.kaleyra.setFaults({ rateLimitRate: 1, retryAfterSeconds: 5 });
+    const started = performance.now();
+    const response = await gateway.http.get('/call-logs').query(query);
+    expect(response.status).toBe(200);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(kaleyraOf(response.body)).toMatchObject({
+      status: 'error',
+      error: { code: 'upstream_rate_limited' },
+    });
+    expect(cinnoxOf(response.body)).toMatchObject({ status: 'ok' });
+    expect(sims.kaleyra.stats().requests).toBe(1);
+  });
+
+  it('never retries refused credentials', async () => {
+    resetStats(sims);
+    sims.cinnox.setFaults({ revokeCredentials: true });
+    const response = await gateway.http.get('/call-logs').query(query);
+    expect(response.status).toBe(200);
+    expect(cinnoxOf(response.body)).toMatchObject({
+      status: 'error',
+      error: { code: 'upstream_auth' },
+    });
+    expect(sims.cinnox.stats().requests).toBe(1);
+  });
+
+  it('answers within its deadline when a provider hangs, with the other provider’s records', async () => {
+    sims.cinnox.setFaults({ hang: true });
+    const started = performance.now();
+    const response = await gateway.http.get('/call-logs').query(query);
+    const elapsed = performance.now() - started;
+    expect(response.status).toBe(200);
+    expect(elapsed).toBeLessThan(2000 + 500);
+    expect(cinnoxOf(response.body)).toMatchObject({
+      status: 'error',
+      error: { code: 'upstream_timeout' },
+    });
+    expect(kaleyraOf(response.body)).toMatchObject({ status: 'ok' });
+    expect((response.body as PageBody).data.every((record) => record.provider === 'kaleyra')).toBe(
+      true,
+    );
+  });
+
+  it('X-Request-Timeout lowers the deadline, and a bad one is a 400 naming it', async () => {
+    sims.cinnox.setFaults({ latencyMs: 1500 });
+    const started = performance.now();
+    const response = await gateway.http
+      .get('/call-logs')
+      .query(query)
+      .set('x-request-timeout', '400');
+    expect(performance.now() - started).toBeLessThan(400 + 500);
+    expect(cinnoxOf(response.body)).toMatchObject({
+      status: 'error',
+      error: { code: 'upstream_timeout' },
+    });
+    const bad = await gateway.http.get('/call-logs').query(query).set('x-request-timeout', 'soon');
+    expect(bad.status).toBe(400);
+    expect((bad.body as { errors: Array<{ parameter: string }> }).errors[0].parameter).toBe(
+      'X-Request-Timeout',
+    );
+  });
+
+  it('strict=true turns a provider failure into a 502 problem, and a timeout into a 504', async () => {
+    sims.cinnox.setFaults({ revokeCredentials: true });
+    const failed = await gateway.http.get('/call-logs').query({ ...query, strict: 'true' });
+    expect(failed.status).toBe(502);
+    expect(failed.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(failed.body).toMatchObject({ status: 502, title: 'A provider could not answer' });
+    sims.cinnox.setFaults({ revokeCredentials: false, hang: true });
+    const timedOut = await gateway.http.get('/call-logs').query({ ...query, strict: 'true' });
+    expect(timedOut.status).toBe(504);
+    expect(timedOut.body).toMatchObject({ status: 504, type: '/problems/upstreams-timeout' });
+  });
+
+  it('opens the circuit of a provider that keeps failing, stops asking it, and closes it once it recovers', async () => {
+    sims.cinnox.setFaults({ errorRate: 1 });
+    let code: string | undefined;
+    for (let i = 0; i < 5 && code !== 'circuit_open'; i += 1) {
+      const response = await gateway.http.get('/call-logs').query(query);
+      expect(response.status).toBe(200);
+      code = cinnoxOf(response.body).error?.code;
+    }
+    expect(code).toBe('circuit_open');
+    resetStats(sims);
+    const open = await gateway.http.get('/call-logs').query(query);
+    expect(cinnoxOf(open.body)).toMatchObject({ status: 'error', error: { code: 'circuit_open' } });
+    expect(sims.cinnox.stats().requests).toBe(0);
+
+    sims.cinnox.resetFaults();
+    await new Promise((resolve) => setTimeout(resolve, 700)); // the configured cool-down: there is no event to await
+    const recovered = await gateway.http.get('/call-logs').query(query);
+    expect(cinnoxOf(recovered.body)).toMatchObject({ status: 'ok' });
+    expect(sims.cinnox.stats().requests).toBeGreaterThan(0);
+  });
+
+  it('a body that is not JSON is upstream_bad_response, never retried as if it could change', async () => {
+    resetStats(sims);
+    sims.kaleyra.setFaults({ malformed: 'truncated' });
+    const response = await gateway.http.get('/call-logs').query(query);
+    expect(response.status).toBe(200);
+    expect(kaleyraOf(response.body)).toMatchObject({
+      status: 'error',
+      error: { code: 'upstream_bad_response' },
+    });
+    expect(sims.kaleyra.stats().requests).toBe(1);
+  });
+});
