@@ -1,16 +1,27 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import {
   HOUR,
+  REDIS_URL,
+  deletePrefix,
   gatewayEnv,
   resetStats,
   startGateway,
   startSimulators,
+  testPrefix,
   type Gateway,
   type PageBody,
   type Simulators,
 } from './utils.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+/** CINNOX's entry in meta (200), or in the problem's providers (502). */
+const cinnoxOf = (body: unknown): PageBody['meta']['providers'][number] => {
+  const { meta, providers } = body as {
+    meta?: PageBody['meta'];
+    providers?: PageBody['meta']['providers'];
+  };
+  return (meta?.providers ?? providers ?? [])[0];
+};
 
 describe('one slow or failing provider never takes the endpoint down', () => {
   let sims: Simulators;
@@ -25,7 +36,6 @@ describe('one slow or failing provider never takes the endpoint down', () => {
     hour -= HOUR;
     query = { since: iso(hour), until: iso(hour + HOUR) };
   });
-  const cinnoxOf = (body: unknown) => (body as PageBody).meta.providers[0];
   const kaleyraOf = (body: unknown) => (body as PageBody).meta.providers[1];
 
   beforeAll(async () => {
@@ -183,5 +193,54 @@ describe('one slow or failing provider never takes the endpoint down', () => {
       error: { code: 'upstream_bad_response' },
     });
     expect(sims.kaleyra.stats().requests).toBe(1);
+  });
+});
+
+describe('the rate limit of a provider account, across replicas', () => {
+  let sims: Simulators;
+  const prefix = testPrefix('rate');
+
+  beforeAll(async () => {
+    sims = await startSimulators({ seed: 17 });
+  });
+
+  afterAll(async () => {
+    await deletePrefix(REDIS_URL, prefix);
+    await sims.close();
+  });
+
+  it('two replicas sharing Redis never ask CINNOX more than its limit between them', async () => {
+    const env = gatewayEnv(sims, {
+      REDIS_URL,
+      CACHE_PREFIX: prefix,
+      CINNOX_RATE_LIMIT_PER_MINUTE: '3',
+      REQUEST_DEADLINE_MS: '1500',
+    });
+    const replicas = [await startGateway(env), await startGateway(env)];
+    try {
+      resetStats(sims);
+      const base = Math.floor(Date.now() / HOUR) * HOUR - 50 * HOUR;
+      const responses = [];
+      for (let i = 0; i < 6; i += 1) {
+        const since = base - i * HOUR;
+        const started = performance.now();
+        const response = await replicas[i % 2].http
+          .get('/call-logs')
+          .query({ since: iso(since), until: iso(since + HOUR), provider: 'cinnox' });
+        responses.push({ response, ms: performance.now() - started });
+      }
+      expect(sims.cinnox.stats().requests).toBe(3);
+      const limited = responses.filter(
+        ({ response }) => cinnoxOf(response.body).error?.code === 'upstream_rate_limited',
+      );
+      expect(limited).toHaveLength(3);
+      // A wait that cannot fit the deadline is refused at once, not waited out.
+      for (const { response, ms } of limited) {
+        expect(response.status).toBe(502);
+        expect(ms).toBeLessThan(1000);
+      }
+    } finally {
+      await Promise.all(replicas.map((replica) => replica.close()));
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { policyFor } from '../providers/resilience.js';
 import { upstreamTarget } from '../providers/sandbox.js';
 import { CinnoxPolicy, CinnoxClient, CinnoxTarget } from './cinnox.client.js';
 import { CinnoxProvider } from './cinnox.provider.js';
@@ -16,8 +17,9 @@ import { CinnoxSimulator } from './cinnox.simulator.js';
   providers: [
     {
       provide: CinnoxPolicy,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => new CinnoxPolicy('cinnox', config.resilience),
+      inject: [AppConfig, CinnoxTarget],
+      useFactory: (config: AppConfig, target: CinnoxTarget) =>
+        policyFor(CinnoxPolicy, 'cinnox', config.cinnox.ratePerMinute, target, config),
     },
     {
       provide: CinnoxTarget,

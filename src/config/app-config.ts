@@ -94,6 +94,24 @@ class EnvironmentVariables {
   @Max(1000)
   KALEYRA_PAGE_SIZE: number = 25;
 
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  CINNOX_RATE_LIMIT_PER_MINUTE: number = 500;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  KALEYRA_RATE_LIMIT_PER_MINUTE: number = 0;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  RATE_LIMIT_REPLICAS: number = 2;
+
   @Transform(blankToUndefined)
   @IsOptional()
   @Matches(/^rediss?:\/\/[^,\s]+(,rediss?:\/\/[^,\s]+)*$/, {
@@ -240,12 +258,16 @@ export interface ResilienceSettings {
   circuitFailures: number;
   circuitCooldownMs: number;
   maxConcurrency: number;
+  /** Replicas sharing a provider's limit: each keeps to its share while Redis cannot answer. */
+  rateLimitReplicas: number;
 }
 
 export interface UpstreamSettings {
   enabled: boolean;
   /** `null` when no credentials were given: the built-in simulator stands in (never in production). */
   credentials: { baseUrl: string; account: string; secret: string } | null;
+  /** Requests a minute the account may make, across every replica; 0: no limit. */
+  ratePerMinute: number;
 }
 
 /** The validated, typed configuration; the only place that reads the environment. */
@@ -361,10 +383,15 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     vars.NODE_ENV as AppConfig['env'],
     { port: vars.PORT, host: vars.HOST },
     vars.LOG_LEVEL as AppConfig['logLevel'],
-    { enabled: vars.CINNOX_ENABLED, credentials: cinnox },
+    {
+      enabled: vars.CINNOX_ENABLED,
+      credentials: cinnox,
+      ratePerMinute: vars.CINNOX_RATE_LIMIT_PER_MINUTE,
+    },
     {
       enabled: vars.KALEYRA_ENABLED,
       credentials: kaleyra,
+      ratePerMinute: vars.KALEYRA_RATE_LIMIT_PER_MINUTE,
       method: vars.KALEYRA_METHOD,
       pageSize: vars.KALEYRA_PAGE_SIZE,
     },
@@ -378,6 +405,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       circuitFailures: vars.UPSTREAM_CIRCUIT_FAILURES,
       circuitCooldownMs: vars.UPSTREAM_CIRCUIT_COOLDOWN_MS,
       maxConcurrency: vars.UPSTREAM_MAX_CONCURRENCY,
+      rateLimitReplicas: vars.RATE_LIMIT_REPLICAS,
     },
     {
       maxWindowDays: vars.MAX_WINDOW_DAYS,

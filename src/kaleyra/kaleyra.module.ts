@@ -1,6 +1,7 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { policyFor } from '../providers/resilience.js';
 import { upstreamTarget } from '../providers/sandbox.js';
 import { KaleyraPolicy, KaleyraClient, KaleyraSettings, KaleyraTarget } from './kaleyra.client.js';
 import { KaleyraProvider } from './kaleyra.provider.js';
@@ -16,8 +17,9 @@ import { KaleyraSimulator } from './kaleyra.simulator.js';
   providers: [
     {
       provide: KaleyraPolicy,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => new KaleyraPolicy('kaleyra', config.resilience),
+      inject: [AppConfig, KaleyraTarget],
+      useFactory: (config: AppConfig, target: KaleyraTarget) =>
+        policyFor(KaleyraPolicy, 'kaleyra', config.kaleyra.ratePerMinute, target, config),
     },
     {
       provide: KaleyraTarget,

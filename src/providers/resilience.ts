@@ -20,6 +20,10 @@ import {
 import type { ProviderName } from '../call-logs/call-log.js';
 import type { Deadline } from '../common/deadline.js';
 import type { ResilienceSettings } from '../config/app-config.js';
+import { Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config.js';
+import { MemoryRateLimiter, RedisRateLimiter, type UpstreamRateLimiter } from './rate-limiter.js';
+import type { UpstreamTarget } from './upstream-target.js';
 import { UpstreamError } from './upstream-error.js';
 import { upstreamLabel } from './upstream-http.js';
 
@@ -39,7 +43,7 @@ export type CircuitPosition = 'closed' | 'open' | 'half-open' | 'isolated';
  * provider's `Retry-After`, as long as the wait fits the deadline. Credential and input errors are
  * never retried: they would fail again.
  */
-export class ProviderPolicy {
+export class ProviderPolicy implements OnModuleDestroy {
   private readonly breaker: CircuitBreakerPolicy;
   private readonly bulkhead: BulkheadPolicy;
   private readonly timeout: TimeoutPolicy;
@@ -50,6 +54,8 @@ export class ProviderPolicy {
   constructor(
     readonly provider: ProviderName,
     private readonly settings: ResilienceSettings,
+    /** Keeps the account under the provider's own limit, across replicas; null when it has none. */
+    private readonly limiter: { limiter: UpstreamRateLimiter; account: string } | null = null,
   ) {
     this.label = upstreamLabel(provider);
     this.breaker = circuitBreaker(
@@ -65,6 +71,10 @@ export class ProviderPolicy {
     );
     this.bulkhead = bulkhead(settings.maxConcurrency, Number.MAX_SAFE_INTEGER);
     this.timeout = timeout(settings.upstreamTimeoutMs, TimeoutStrategy.Aggressive);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.limiter?.limiter.close();
   }
 
   get circuit(): CircuitPosition {
@@ -92,14 +102,18 @@ export class ProviderPolicy {
       },
     );
     retrying.onRetry(() => (this.counts.retries += 1));
+    const guarded = wrap(this.breaker, this.bulkhead, this.timeout);
     try {
-      return await wrap(retrying, this.breaker, this.bulkhead, this.timeout).execute(
-        ({ signal }) => {
+      return await retrying.execute(async ({ signal }) => {
+        // Waiting for a slot is not the upstream being slow: it happens outside the attempt's timeout.
+        if (this.limiter !== null) {
+          await this.limiter.limiter.take(this.limiter.account, { signal, deadline: deadline.at });
+        }
+        return guarded.execute(({ signal: attempt }) => {
           this.counts.attempts += 1;
-          return request(signal);
-        },
-        deadline.signal,
-      );
+          return request(attempt);
+        }, signal);
+      }, deadline.signal);
     } catch (error) {
       this.counts.failures += 1;
       throw this.classify(error, deadline);
@@ -152,4 +166,50 @@ export class ProviderPolicy {
     }
     throw error;
   }
+}
+
+type PolicyClass<T extends ProviderPolicy> = new (
+  ...args: ConstructorParameters<typeof ProviderPolicy>
+) => T;
+
+/**
+ * A provider's policy, with a rate limiter for its account when the provider has a limit: in the
+ * shared Redis when there is one (every replica counts against the same limit), else in-process.
+ */
+export async function policyFor<T extends ProviderPolicy>(
+  Policy: PolicyClass<T>,
+  provider: ProviderName,
+  ratePerMinute: number,
+  target: UpstreamTarget,
+  config: AppConfig,
+): Promise<T> {
+  if (ratePerMinute === 0) return new Policy(provider, config.resilience, null);
+  const replicas = config.resilience.rateLimitReplicas;
+  const limit = { points: ratePerMinute, durationMs: 60_000 };
+  const url = config.cache.redisUrl;
+  let limiter: UpstreamRateLimiter;
+  if (url === undefined) {
+    limiter = new MemoryRateLimiter({ provider, limit });
+  } else if (url.includes(',')) {
+    // The limiter speaks to one Redis node; on a Cluster each replica keeps to its share instead.
+    new Logger('RateLimiter').warn(
+      `${upstreamLabel(provider)}: REDIS_URL is a Cluster; each replica keeps to 1/${replicas} of the limit`,
+    );
+    limiter = new MemoryRateLimiter({
+      provider,
+      limit: { ...limit, points: Math.max(1, Math.floor(ratePerMinute / replicas)) },
+    });
+  } else {
+    limiter = await RedisRateLimiter.connect({
+      provider,
+      limit,
+      url,
+      prefix: `${config.cache.prefix}rate`,
+      expectedReplicas: replicas,
+    });
+  }
+  return new Policy(provider, config.resilience, {
+    limiter,
+    account: `${provider}:${target.account}`,
+  });
 }

@@ -1,0 +1,468 @@
+import { setMaxListeners } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Logger } from '@nestjs/common';
+import {
+  CircuitState,
+  ConsecutiveBreaker,
+  TimeoutStrategy,
+  circuitBreaker,
+  handleAll,
+  timeout,
+  wrap,
+} from 'cockatiel';
+import { Redis, type RedisOptions } from 'ioredis';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { ProviderName } from '../call-logs/call-log.js';
+import { type Clock, SystemClock } from '../common/clock.js';
+import { redactRedisUrl } from '../cache/redis-url.js';
+import { UpstreamError } from './upstream-error.js';
+
+/** At most `points` upstream requests in any `durationMs` interval. */
+export interface RateLimit {
+  points: number;
+  durationMs: number;
+}
+
+export interface RateLimiterOptions {
+  provider: ProviderName;
+  limit: RateLimit;
+  clock?: Clock;
+}
+
+export interface RedisRateLimiterOptions extends RateLimiterOptions {
+  /** `redis://` or `rediss://` (TLS). */
+  url: string;
+  /** Namespaces every key: a key is `<prefix>:<account>`. */
+  prefix: string;
+  /**
+   * Replicas sharing the limit; while Redis cannot answer, each replica keeps to
+   * `floor(points / expectedReplicas)` on its own so that the fleet stays under the limit. Default 2.
+   */
+  expectedReplicas?: number;
+  /** Bound on every Redis call, in ms; default 150. */
+  commandTimeoutMs?: number;
+  /** Consecutive failures that open the circuit (default 5), and how long it stays open (5000). */
+  breaker?: { failures: number; halfOpenAfterMs: number };
+  /** How long `connect()` waits for the first ready connection before going on degraded; 1000. */
+  startupTimeoutMs?: number;
+}
+
+export interface RateLimiterHealth {
+  store: 'memory' | 'redis';
+  status: 'ok' | 'degraded';
+  detail?: string;
+}
+
+/**
+ * Keeps the gateway's own requests to a provider under the provider's published limit, so that
+ * the provider never has to refuse them.
+ */
+export abstract class UpstreamRateLimiter {
+  /**
+   * Consumes one request slot of `account` (e.g. `cinnox:<appId>`), waiting for one to free up if
+   * the limit is reached. Rejects at once with `upstream_rate_limited` if the slot would free up
+   * only after `deadline` (epoch ms), or when `signal` aborts. Resolves to the ms it waited.
+   */
+  abstract take(
+    account: string,
+    options: { signal?: AbortSignal; deadline: number },
+  ): Promise<number>;
+  abstract health(): RateLimiterHealth;
+  abstract close(): Promise<void>;
+}
+
+type Attempt = { granted: true } | { granted: false; retryInMs: number };
+
+const PROVIDER_LABEL: Record<ProviderName, string> = { cinnox: 'CINNOX', kaleyra: 'Kaleyra' };
+
+/** The waiting loop, shared by the stores: each store only says whether a slot is free now. */
+abstract class WaitingRateLimiter extends UpstreamRateLimiter {
+  protected readonly clock: Clock;
+  protected readonly limit: RateLimit;
+  /** Aborts every waiting take when the limiter closes. */
+  protected readonly lifetime = new AbortController();
+  private readonly provider: ProviderName;
+
+  protected constructor(options: RateLimiterOptions) {
+    super();
+    const { points, durationMs } = options.limit;
+    if (!Number.isInteger(points) || points < 1) {
+      throw new Error(`A rate limit needs a whole number of points above 0, not ${points}`);
+    }
+    if (!Number.isFinite(durationMs) || durationMs < 1) {
+      throw new Error(`A rate limit needs a duration of at least 1 ms, not ${durationMs}`);
+    }
+    this.provider = options.provider;
+    this.limit = { points, durationMs };
+    this.clock = options.clock ?? new SystemClock();
+    // Every waiting take listens on it.
+    setMaxListeners(0, this.lifetime.signal);
+  }
+
+  /** Whether a slot is free now (and then it is taken), or how long until one may be. */
+  protected abstract attempt(account: string): Promise<Attempt>;
+
+  async take(
+    account: string,
+    options: { signal?: AbortSignal; deadline: number },
+  ): Promise<number> {
+    const started = this.clock.now();
+    const stop =
+      options.signal === undefined
+        ? this.lifetime.signal
+        : AbortSignal.any([options.signal, this.lifetime.signal]);
+    for (;;) {
+      if (stop.aborted) throw this.refusal();
+      const outcome = await this.attempt(account);
+      if (outcome.granted) return this.clock.now() - started;
+      // At least 1 ms: a store that says "now" yet refuses must not turn this into a busy loop.
+      const waitMs = Math.max(1, Math.ceil(outcome.retryInMs));
+      if (this.clock.now() + waitMs > options.deadline) throw this.refusal(waitMs);
+      try {
+        await delay(waitMs, undefined, { signal: stop });
+      } catch {
+        throw this.refusal();
+      }
+    }
+  }
+
+  /** With the wait a slot would need, so that nobody retries a wait that cannot fit. */
+  private refusal(waitMs?: number): UpstreamError {
+    const label = PROVIDER_LABEL[this.provider];
+    return new UpstreamError(
+      this.provider,
+      'upstream_rate_limited',
+      `the gateway holds back to stay under ${label}'s limit of ${describeLimit(this.limit)}`,
+      { retryAfterMs: waitMs },
+    );
+  }
+}
+
+function describeLimit({ points, durationMs }: RateLimit): string {
+  if (durationMs === 60_000) return `${points} a minute`;
+  if (durationMs === 1_000) return `${points} a second`;
+  return `${points} per ${durationMs} ms`;
+}
+
+/**
+ * The grants of the last window, per key, in this process. A sliding log, not a fixed window: a
+ * fixed window (what `RateLimiterMemory` counts) lets a full window's worth through at the end of
+ * one window and again at the start of the next, twice the limit within one interval.
+ */
+class SlidingLog {
+  private readonly grants = new Map<string, number[]>();
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Grants if fewer than `points` grants fall within the last window, and returns the grant's time. */
+  tryTake(
+    key: string,
+    points: number,
+  ): { granted: true; at: number } | { granted: false; retryInMs: number } {
+    const { log, now } = this.live(key);
+    if (log.length < points) return { granted: true, at: this.push(key, log, now) };
+    // The slot frees when the grant `points` places back leaves the window.
+    return { granted: false, retryInMs: log[log.length - points] + this.windowMs - now };
+  }
+
+  /** Counts a grant made elsewhere (by Redis) as this process's own. */
+  record(key: string): void {
+    const { log, now } = this.live(key);
+    this.push(key, log, now);
+  }
+
+  /** Takes back a grant `tryTake` made at `at`. */
+  forget(key: string, at: number): void {
+    const log = this.grants.get(key);
+    const index = log?.lastIndexOf(at) ?? -1;
+    if (log && index >= 0) log.splice(index, 1);
+  }
+
+  private live(key: string): { log: number[]; now: number } {
+    const now = this.clock.now();
+    const log = this.grants.get(key) ?? [];
+    let expired = 0;
+    while (expired < log.length && log[expired] <= now - this.windowMs) expired++;
+    log.splice(0, expired);
+    // Dropping empty logs keeps the map from growing with every account ever seen.
+    if (log.length === 0) this.grants.delete(key);
+    return { log, now };
+  }
+
+  private push(key: string, log: number[], now: number): number {
+    // Kept sorted even if the clock steps back, which the pruning relies on.
+    const at = Math.max(now, log.at(-1) ?? now);
+    log.push(at);
+    this.grants.set(key, log);
+    return at;
+  }
+}
+
+/** One replica's limiter: the embedded default, exact for a single replica. */
+export class MemoryRateLimiter extends WaitingRateLimiter {
+  private readonly log: SlidingLog;
+
+  constructor(options: RateLimiterOptions) {
+    super(options);
+    this.log = new SlidingLog(this.limit.durationMs, this.clock);
+  }
+
+  protected attempt(account: string): Promise<Attempt> {
+    const outcome = this.log.tryTake(account, this.limit.points);
+    return Promise.resolve(outcome.granted ? { granted: true } : outcome);
+  }
+
+  health(): RateLimiterHealth {
+    return { store: 'memory', status: 'ok' };
+  }
+
+  close(): Promise<void> {
+    this.lifetime.abort();
+    return Promise.resolve();
+  }
+}
+
+/**
+ * A sliding log in a sorted set, replacing the library's fixed-window counter (see SlidingLog for
+ * why). Times come from Redis's clock, the one clock every replica shares. KEYS[1]: the log.
+ * ARGV[1]: points to take, ARGV[3]: the limit (the library's argument order). The window is baked
+ * in: the library passes whole seconds only. Returns {points in use after the take, ms before the
+ * next slot frees}, what the library expects of an increment script; more than the limit = refused.
+ */
+function slidingLogScript(windowMs: number): string {
+  return `
+if redis.replicate_commands then redis.replicate_commands() end
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local window = ${Math.ceil(windowMs)}
+local want = tonumber(ARGV[1])
+local limit = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local used = redis.call('ZCARD', KEYS[1])
+if used + want > limit then
+  local freeing = redis.call('ZRANGE', KEYS[1], used + want - limit - 1, used + want - limit - 1, 'WITHSCORES')
+  return {used + want, tonumber(freeing[2]) + window - now}
+end
+for i = 1, want do
+  -- Unique within a millisecond: nothing leaves the log between two calls in the same one.
+  redis.call('ZADD', KEYS[1], now, now .. ':' .. (used + i))
+end
+redis.call('PEXPIRE', KEYS[1], window)
+return {used + want, window}`;
+}
+
+const WARN_EVERY_MS = 5_000;
+const MAX_RECONNECT_DELAY_MS = 2_000;
+const QUIT_TIMEOUT_MS = 500;
+const FAILED = Symbol('failed');
+
+/**
+ * The limiter every replica shares, in Redis. Redis must never hold a request up: each call is
+ * bounded by a timeout and a circuit breaker, and while Redis cannot answer each replica keeps to
+ * its share of the limit on its own.
+ *
+ * Known gap: at the moment Redis fails, a replica's local log knows only its own recent grants, so
+ * for one window the fleet may exceed the limit by up to what the others sent just before.
+ */
+export class RedisRateLimiter extends WaitingRateLimiter {
+  private readonly logger = new Logger(RedisRateLimiter.name);
+  private readonly store: RateLimiterRedis;
+  private readonly local: SlidingLog;
+  private readonly fallbackPoints: number;
+  private readonly breaker;
+  private readonly policy;
+  private readonly redacted: string;
+  private probeTimer: NodeJS.Timeout | undefined;
+  /**
+   * Until then, grants made on the fallback still count within the window, and Redis does not know
+   * of them: every take must also fit this replica's share.
+   */
+  private sharedUntil = Number.NEGATIVE_INFINITY;
+  private callError = '';
+  private connectionError = '';
+  private quietUntil = 0;
+  private suppressed = 0;
+  private closed = false;
+
+  /** Connects, waiting a bounded time for Redis; a limiter whose Redis is down works, degraded. */
+  static async connect(options: RedisRateLimiterOptions): Promise<RedisRateLimiter> {
+    const limiter = new RedisRateLimiter(options, createClient(options.url));
+    await limiter.start(options.startupTimeoutMs ?? 1_000);
+    return limiter;
+  }
+
+  private constructor(
+    options: RedisRateLimiterOptions,
+    private readonly client: Redis,
+  ) {
+    super(options);
+    const replicas = options.expectedReplicas ?? 2;
+    if (!Number.isInteger(replicas) || replicas < 1) {
+      throw new Error(`expectedReplicas must be a whole number above 0, not ${replicas}`);
+    }
+    // Rounded down so that the shares never add up to more than the limit; at least one, or a
+    // replica could not call the provider at all without Redis.
+    this.fallbackPoints = Math.max(1, Math.floor(this.limit.points / replicas));
+    this.local = new SlidingLog(this.limit.durationMs, this.clock);
+    this.redacted = redactRedisUrl(options.url);
+    this.store = new RateLimiterRedis({
+      storeClient: client,
+      keyPrefix: options.prefix,
+      points: this.limit.points,
+      // Unused by the script, which has the exact window; whole seconds make the library run it.
+      duration: Math.max(1, Math.ceil(this.limit.durationMs / 1000)),
+      customIncrTtlLuaScript: slidingLogScript(this.limit.durationMs),
+      // Fails at once while disconnected, instead of spending the timeout.
+      rejectIfRedisNotReady: true,
+    });
+    const { failures = 5, halfOpenAfterMs = 5_000 } = options.breaker ?? {};
+    this.breaker = circuitBreaker(handleAll, {
+      halfOpenAfter: halfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(failures),
+    });
+    // Aggressive: a Redis that does not answer must not hold a request, whatever it does later.
+    this.policy = wrap(
+      this.breaker,
+      timeout(options.commandTimeoutMs ?? 150, TimeoutStrategy.Aggressive),
+    );
+    this.breaker.onBreak(() => {
+      if (this.closed) return;
+      this.warn(`circuit open after ${failures} consecutive failures; on the local fallback`);
+      // Probe without waiting for traffic, so that health() turns ok again on an idle replica.
+      clearTimeout(this.probeTimer);
+      this.probeTimer = setTimeout(
+        () => void this.call(() => client.ping()),
+        halfOpenAfterMs,
+      ).unref();
+    });
+    this.breaker.onReset(() => this.logger.log(`Rate limiter Redis ${this.redacted} is back`));
+  }
+
+  protected async attempt(account: string): Promise<Attempt> {
+    let reserved: number | undefined;
+    if (this.clock.now() < this.sharedUntil) {
+      const local = this.local.tryTake(account, this.fallbackPoints);
+      if (!local.granted) return local;
+      reserved = local.at;
+    }
+    const shared = await this.call(() => this.consume(account));
+    if (shared === FAILED) {
+      if (reserved === undefined) {
+        const local = this.local.tryTake(account, this.fallbackPoints);
+        if (!local.granted) return local;
+      }
+      this.sharedUntil = this.clock.now() + this.limit.durationMs;
+      return { granted: true };
+    }
+    if (!shared.granted) {
+      if (reserved !== undefined) this.local.forget(account, reserved);
+      return shared;
+    }
+    // Counted locally too: should Redis fail, this replica's recent grants count in its share.
+    if (reserved === undefined) this.local.record(account);
+    return shared;
+  }
+
+  health(): RateLimiterHealth {
+    let detail: string | undefined;
+    if (this.closed) detail = 'closed';
+    else if (this.client.status !== 'ready') {
+      const why = this.connectionError === '' ? '' : `: ${this.connectionError}`;
+      detail = `connection ${this.client.status}${why}; on the local fallback`;
+    } else if (this.breaker.state !== CircuitState.Closed) {
+      detail = `circuit open: ${this.callError}; on the local fallback`;
+    }
+    return detail === undefined
+      ? { store: 'redis', status: 'ok' }
+      : { store: 'redis', status: 'degraded', detail };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.lifetime.abort();
+    clearTimeout(this.probeTimer);
+    if (this.client.status === 'ready') {
+      await Promise.race([this.client.quit().catch(() => 'OK'), delay(QUIT_TIMEOUT_MS)]);
+    }
+    // Also stops the reconnecting of a client that never got ready.
+    if (this.client.status !== 'end') this.client.disconnect();
+  }
+
+  private async start(boundMs: number): Promise<void> {
+    this.client.on('error', (error: Error) => {
+      this.connectionError = this.warn('connection error', error);
+    });
+    this.client.on('ready', () => {
+      this.connectionError = '';
+    });
+    const ready = this.client.connect().catch(() => undefined);
+    await Promise.race([ready, delay(boundMs, undefined, { ref: false })]);
+  }
+
+  private async consume(account: string): Promise<Attempt> {
+    try {
+      await this.store.consume(account);
+      return { granted: true };
+    } catch (refusal) {
+      // A refusal is Redis answering, not failing: it must not count towards opening the circuit.
+      if (refusal instanceof RateLimiterRes)
+        return { granted: false, retryInMs: refusal.msBeforeNext };
+      throw refusal;
+    }
+  }
+
+  /** Runs one Redis call under the policy; on any failure logs (rate-limited) and returns FAILED. */
+  private async call<T>(command: () => Promise<T>): Promise<T | typeof FAILED> {
+    if (this.closed) return FAILED;
+    try {
+      return await this.policy.execute(command, this.lifetime.signal);
+    } catch (error) {
+      this.callError = this.warn('call failed; on the local fallback', error);
+      return FAILED;
+    }
+  }
+
+  /** Logs at most one warning per WARN_EVERY_MS; returns the reason, scrubbed of credentials. */
+  private warn(message: string, error?: unknown): string {
+    // A refused connection comes as an AggregateError with an empty message: its code says more.
+    const text =
+      error instanceof Error
+        ? error.message || (error as NodeJS.ErrnoException).code || error.name
+        : '';
+    const reason = redactRedisUrl(text).slice(0, 200);
+    const now = Date.now();
+    if (now < this.quietUntil) {
+      this.suppressed++;
+      return reason;
+    }
+    this.quietUntil = now + WARN_EVERY_MS;
+    const more = this.suppressed > 0 ? ` (${this.suppressed} more since the last warning)` : '';
+    this.suppressed = 0;
+    const why = reason === '' ? '' : `: ${reason}`;
+    this.logger.warn(`Rate limiter Redis ${this.redacted}: ${message}${why}${more}`);
+    return reason;
+  }
+}
+
+function createClient(url: string): Redis {
+  const { protocol } = new URL(url);
+  if (protocol !== 'redis:' && protocol !== 'rediss:') {
+    throw new Error(`${redactRedisUrl(url)}: the rate limiter needs a redis:// or rediss:// URL`);
+  }
+  // `disconnectTimeout` (missing from the typings): its 2 s default holds a closing process that long.
+  const options: RedisOptions & { disconnectTimeout: number } = {
+    lazyConnect: true,
+    connectTimeout: 2_000,
+    maxRetriesPerRequest: 1,
+    disconnectTimeout: 200,
+    // While disconnected, a call fails at once (and falls back) instead of waiting to reconnect.
+    enableOfflineQueue: false,
+    // Reconnect forever, so that Redis coming back needs no restart of the gateway.
+    retryStrategy: (attempt: number) => Math.min(MAX_RECONNECT_DELAY_MS, 50 * 2 ** attempt),
+  };
+  return new Redis(url, options);
+}
