@@ -15,7 +15,9 @@ describe('loadConfig', () => {
   it('runs with no variables at all: sandbox upstreams, in-memory cache, port 3000', () => {
     const config = loadConfig({});
     expect(config.http.port).toBe(3000);
-    expect(config.cinnox).toEqual({ enabled: true, credentials: null });
+    expect(config.cinnox).toEqual({ enabled: true, credentials: null, ratePerMinute: 500 });
+    expect(config.kaleyra.ratePerMinute).toBe(0);
+    expect(config.resilience.requestDeadlineMs).toBe(10_000);
     expect(config.kaleyra.credentials).toBeNull();
     expect(config.kaleyra.method).toBe('POST');
     expect(config.kaleyra.pageSize).toBe(25);
