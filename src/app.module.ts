@@ -10,6 +10,8 @@ import { CallLogsService } from './call-logs/call-logs.service.js';
 import { Clock, SystemClock } from './common/clock.js';
 import { AppConfig, loadConfig } from './config/app-config.js';
 import { HealthController } from './health/health.controller.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { Metrics } from './metrics/metrics.js';
 import { ProvidersModule } from './providers/providers.module.js';
 
 export type Environment = Record<string, string | undefined>;
@@ -37,7 +39,7 @@ export class AppModule {
       module: AppModule,
       global: true,
       imports: [...imports, ProvidersModule.register(config)],
-      controllers: [CallLogsController, HealthController],
+      controllers: [CallLogsController, HealthController, MetricsController],
       providers: [
         { provide: AppConfig, useValue: config },
         { provide: Clock, useClass: SystemClock },
@@ -53,11 +55,12 @@ export class AppModule {
                   clock,
                 }),
         },
+        Metrics,
         SliceCache,
         PageCache,
         CallLogsService,
       ],
-      exports: [AppConfig, Clock],
+      exports: [AppConfig, Clock, Metrics],
     };
   }
 }

@@ -74,6 +74,12 @@ describe('one slow or failing provider never takes the endpoint down', () => {
     expect(cinnoxOf(response.body)).toMatchObject({ status: 'ok' });
     expect(sims.cinnox.stats().byStatus['500']).toBe(2);
     expect(sims.cinnox.stats().requests).toBe(3);
+    const metrics = (await gateway.http.get('/metrics')).text;
+    expect(metrics).toContain('call_log_upstream_retries_total{provider="cinnox"} 2');
+    expect(metrics).toContain(
+      'call_log_upstream_requests_total{provider="cinnox",outcome="upstream_unavailable"} 2',
+    );
+    expect(metrics).toContain('call_log_upstream_requests_total{provider="cinnox",outcome="ok"} 1');
   });
 
   it('waits out a 429 with Retry-After when the deadline allows', async () => {
@@ -175,11 +181,17 @@ describe('one slow or failing provider never takes the endpoint down', () => {
     const open = await gateway.http.get('/call-logs').query(query);
     expect(cinnoxOf(open.body)).toMatchObject({ status: 'error', error: { code: 'circuit_open' } });
     expect(sims.cinnox.stats().requests).toBe(0);
+    expect((await gateway.http.get('/metrics')).text).toContain(
+      'call_log_circuit_state{provider="cinnox"} 2',
+    );
 
     sims.cinnox.resetFaults();
     await new Promise((resolve) => setTimeout(resolve, 700)); // the configured cool-down: there is no event to await
     const recovered = await gateway.http.get('/call-logs').query(query);
     expect(cinnoxOf(recovered.body)).toMatchObject({ status: 'ok' });
+    expect((await gateway.http.get('/metrics')).text).toContain(
+      'call_log_circuit_state{provider="cinnox"} 0',
+    );
     expect(sims.cinnox.stats().requests).toBeGreaterThan(0);
   });
 

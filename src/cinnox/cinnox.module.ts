@@ -1,6 +1,7 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { Metrics } from '../metrics/metrics.js';
 import { policyFor } from '../providers/resilience.js';
 import { upstreamTarget } from '../providers/sandbox.js';
 import { CinnoxPolicy, CinnoxClient, CinnoxTarget } from './cinnox.client.js';
@@ -17,9 +18,9 @@ import { CinnoxSimulator } from './cinnox.simulator.js';
   providers: [
     {
       provide: CinnoxPolicy,
-      inject: [AppConfig, CinnoxTarget],
-      useFactory: (config: AppConfig, target: CinnoxTarget) =>
-        policyFor(CinnoxPolicy, 'cinnox', config.cinnox.ratePerMinute, target, config),
+      inject: [AppConfig, CinnoxTarget, Metrics],
+      useFactory: (config: AppConfig, target: CinnoxTarget, metrics: Metrics) =>
+        policyFor(CinnoxPolicy, 'cinnox', config.cinnox.ratePerMinute, target, config, metrics),
     },
     {
       provide: CinnoxTarget,

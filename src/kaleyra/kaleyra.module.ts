@@ -1,6 +1,7 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { Metrics } from '../metrics/metrics.js';
 import { policyFor } from '../providers/resilience.js';
 import { upstreamTarget } from '../providers/sandbox.js';
 import { KaleyraPolicy, KaleyraClient, KaleyraSettings, KaleyraTarget } from './kaleyra.client.js';
@@ -17,9 +18,9 @@ import { KaleyraSimulator } from './kaleyra.simulator.js';
   providers: [
     {
       provide: KaleyraPolicy,
-      inject: [AppConfig, KaleyraTarget],
-      useFactory: (config: AppConfig, target: KaleyraTarget) =>
-        policyFor(KaleyraPolicy, 'kaleyra', config.kaleyra.ratePerMinute, target, config),
+      inject: [AppConfig, KaleyraTarget, Metrics],
+      useFactory: (config: AppConfig, target: KaleyraTarget, metrics: Metrics) =>
+        policyFor(KaleyraPolicy, 'kaleyra', config.kaleyra.ratePerMinute, target, config, metrics),
     },
     {
       provide: KaleyraTarget,

@@ -24,6 +24,7 @@ import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { MemoryRateLimiter, RedisRateLimiter, type UpstreamRateLimiter } from './rate-limiter.js';
 import type { UpstreamTarget } from './upstream-target.js';
+import type { PolicyObserver } from '../metrics/metrics.js';
 import { UpstreamError } from './upstream-error.js';
 import { upstreamLabel } from './upstream-http.js';
 
@@ -48,14 +49,13 @@ export class ProviderPolicy implements OnModuleDestroy {
   private readonly bulkhead: BulkheadPolicy;
   private readonly timeout: TimeoutPolicy;
   private readonly label: string;
-  /** Counts for the metrics endpoint. */
-  readonly counts = { attempts: 0, retries: 0, failures: 0 };
 
   constructor(
     readonly provider: ProviderName,
     private readonly settings: ResilienceSettings,
     /** Keeps the account under the provider's own limit, across replicas; null when it has none. */
     private readonly limiter: { limiter: UpstreamRateLimiter; account: string } | null = null,
+    private readonly observer: PolicyObserver | null = null,
   ) {
     this.label = upstreamLabel(provider);
     this.breaker = circuitBreaker(
@@ -71,6 +71,8 @@ export class ProviderPolicy implements OnModuleDestroy {
     );
     this.bulkhead = bulkhead(settings.maxConcurrency, Number.MAX_SAFE_INTEGER);
     this.timeout = timeout(settings.upstreamTimeoutMs, TimeoutStrategy.Aggressive);
+    this.observer?.circuit(provider, 'closed');
+    this.breaker.onStateChange(() => this.observer?.circuit(provider, this.circuit));
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -101,21 +103,32 @@ export class ProviderPolicy implements OnModuleDestroy {
         ),
       },
     );
-    retrying.onRetry(() => (this.counts.retries += 1));
+    retrying.onRetry(() => this.observer?.retry(this.provider));
     const guarded = wrap(this.breaker, this.bulkhead, this.timeout);
     try {
       return await retrying.execute(async ({ signal }) => {
         // Waiting for a slot is not the upstream being slow: it happens outside the attempt's timeout.
         if (this.limiter !== null) {
-          await this.limiter.limiter.take(this.limiter.account, { signal, deadline: deadline.at });
+          const waited = await this.limiter.limiter.take(this.limiter.account, {
+            signal,
+            deadline: deadline.at,
+          });
+          this.observer?.limiterWait(this.provider, waited / 1000);
         }
-        return guarded.execute(({ signal: attempt }) => {
-          this.counts.attempts += 1;
-          return request(attempt);
+        return guarded.execute(async ({ signal: attempt }) => {
+          const started = performance.now();
+          try {
+            const result = await request(attempt);
+            this.observer?.attempt(this.provider, (performance.now() - started) / 1000, 'ok');
+            return result;
+          } catch (error) {
+            const outcome = error instanceof UpstreamError ? error.code : 'upstream_timeout';
+            this.observer?.attempt(this.provider, (performance.now() - started) / 1000, outcome);
+            throw error;
+          }
         }, signal);
       }, deadline.signal);
     } catch (error) {
-      this.counts.failures += 1;
       throw this.classify(error, deadline);
     }
   }
@@ -182,8 +195,9 @@ export async function policyFor<T extends ProviderPolicy>(
   ratePerMinute: number,
   target: UpstreamTarget,
   config: AppConfig,
+  observer: PolicyObserver,
 ): Promise<T> {
-  if (ratePerMinute === 0) return new Policy(provider, config.resilience, null);
+  if (ratePerMinute === 0) return new Policy(provider, config.resilience, null, observer);
   const replicas = config.resilience.rateLimitReplicas;
   const limit = { points: ratePerMinute, durationMs: 60_000 };
   const url = config.cache.redisUrl;
@@ -208,8 +222,10 @@ export async function policyFor<T extends ProviderPolicy>(
       expectedReplicas: replicas,
     });
   }
-  return new Policy(provider, config.resilience, {
-    limiter,
-    account: `${provider}:${target.account}`,
-  });
+  return new Policy(
+    provider,
+    config.resilience,
+    { limiter, account: `${provider}:${target.account}` },
+    observer,
+  );
 }
