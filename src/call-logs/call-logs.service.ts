@@ -137,15 +137,7 @@ export class CallLogsService {
     }
     // A walk the deadline cut short would end the pages early: its providers did not answer.
     if (!plan.done && found() <= query.limit) {
-      for (const run of live())
-        this.fail(
-          run,
-          new UpstreamError(
-            run.meta.provider,
-            'upstream_timeout',
-            `${upstreamLabel(run.meta.provider)} did not answer before the deadline`,
-          ),
-        );
+      for (const run of live()) this.fail(run, deadlinePassed(run.meta.provider));
     }
 
     const answered = live();
@@ -282,12 +274,7 @@ export class CallLogsService {
       const result = await withinDeadline(
         this.slices.fetch(provider, slice, pushdown, refresh),
         deadline,
-        () =>
-          new UpstreamError(
-            provider.name,
-            'upstream_timeout',
-            `${upstreamLabel(provider.name)} did not answer before the deadline`,
-          ),
+        () => deadlinePassed(provider.name),
       );
       // Another slice of the same round failed: this provider is out of the page.
       if (meta.status === 'error') return;
@@ -344,6 +331,14 @@ export class CallLogsService {
     );
     return { code: 'upstream_bad_response', message: `${provider} could not be read` };
   }
+}
+
+function deadlinePassed(provider: ProviderName): UpstreamError {
+  return new UpstreamError(
+    provider,
+    'upstream_timeout',
+    `${upstreamLabel(provider)} did not answer before the deadline`,
+  );
 }
 
 /** Where the walk starts: the window's end, or just past the previous page's last record. */
