@@ -135,12 +135,17 @@ export class RedisCacheStore extends CacheStore {
       if (this.closed) return;
       this.warn(`circuit open after ${failures} consecutive failures`);
       for (const key of [...this.waiters.keys()]) this.wake(key);
-      // Probe without waiting for traffic, so that health() turns ok again on an idle replica.
-      clearTimeout(this.probeTimer);
-      this.probeTimer = setTimeout(
-        () => void this.call('ping', () => client.ping(), 0),
-        halfOpenAfterMs,
-      ).unref();
+      // Probe without waiting for traffic, so that health() turns ok again on an idle replica, and
+      // again until the circuit closes: a probe can find it still open, which changes nothing.
+      const probe = (): void => {
+        clearTimeout(this.probeTimer);
+        this.probeTimer = setTimeout(() => {
+          void this.call('ping', () => client.ping(), 0).then(() => {
+            if (!this.closed && this.breaker.state !== CircuitState.Closed) probe();
+          });
+        }, halfOpenAfterMs).unref();
+      };
+      probe();
     });
     this.breaker.onReset(() => this.logger.log(`Redis cache ${target.redacted} is back`));
     client.defineCommand('cacheAcquire', { numberOfKeys: 3, lua: ACQUIRE });

@@ -331,12 +331,17 @@ export class RedisRateLimiter extends WaitingRateLimiter {
     this.breaker.onBreak(() => {
       if (this.closed) return;
       this.warn(`circuit open after ${failures} consecutive failures; on the local fallback`);
-      // Probe without waiting for traffic, so that health() turns ok again on an idle replica.
-      clearTimeout(this.probeTimer);
-      this.probeTimer = setTimeout(
-        () => void this.call(() => client.ping()),
-        halfOpenAfterMs,
-      ).unref();
+      // Probe without waiting for traffic, so that health() turns ok again on an idle replica, and
+      // again until the circuit closes: a probe can find it still open, which changes nothing.
+      const probe = (): void => {
+        clearTimeout(this.probeTimer);
+        this.probeTimer = setTimeout(() => {
+          void this.call(() => client.ping()).then(() => {
+            if (!this.closed && this.breaker.state !== CircuitState.Closed) probe();
+          });
+        }, halfOpenAfterMs).unref();
+      };
+      probe();
     });
     this.breaker.onReset(() => this.logger.log(`Rate limiter Redis ${this.redacted} is back`));
   }
