@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Redis } from 'ioredis';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { createApp } from '../src/app.js';
@@ -149,16 +150,19 @@ export function testPrefix(name: string): string {
   return `test:${name}:${Math.random().toString(36).slice(2, 10)}:`;
 }
 
-/** Deletes the test's own keys, and nothing else. */
-export async function deletePrefix(url: string, prefix: string): Promise<void> {
-  const { Redis } = await import('ioredis');
+/** Calls `each` with every batch of keys under a prefix, on a connection of its own. */
+async function forEachKeyBatch(
+  url: string,
+  prefix: string,
+  each: (redis: Redis, keys: string[]) => Promise<unknown>,
+): Promise<void> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length > 0) await redis.unlink(...keys);
+      if (keys.length > 0) await each(redis, keys);
       cursor = next;
     } while (cursor !== '0');
   } finally {
@@ -166,23 +170,16 @@ export async function deletePrefix(url: string, prefix: string): Promise<void> {
   }
 }
 
+/** Deletes the test's own keys, and nothing else. */
+export async function deletePrefix(url: string, prefix: string): Promise<void> {
+  await forEachKeyBatch(url, prefix, (redis, keys) => redis.unlink(...keys));
+}
+
 /** How many keys the store holds under a prefix. */
 export async function countKeys(url: string, prefix: string): Promise<number> {
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let count = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      count += keys.length;
-      cursor = next;
-    } while (cursor !== '0');
-    return count;
-  } finally {
-    redis.disconnect();
-  }
+  let count = 0;
+  await forEachKeyBatch(url, prefix, (_redis, keys) => Promise.resolve((count += keys.length)));
+  return count;
 }
 
 /** Upstream requests both simulators have served since their last reset. */

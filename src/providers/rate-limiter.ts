@@ -16,6 +16,7 @@ import type { ProviderName } from '../call-logs/call-log.js';
 import { type Clock, SystemClock } from '../common/clock.js';
 import { redactRedisUrl } from '../cache/redis-url.js';
 import { UpstreamError } from './upstream-error.js';
+import { upstreamLabel } from './upstream-http.js';
 
 /** At most `points` upstream requests in any `durationMs` interval. */
 export interface RateLimit {
@@ -73,8 +74,6 @@ export abstract class UpstreamRateLimiter {
 
 type Attempt = { granted: true } | { granted: false; retryInMs: number };
 
-const PROVIDER_LABEL: Record<ProviderName, string> = { cinnox: 'CINNOX', kaleyra: 'Kaleyra' };
-
 /** The waiting loop, shared by the stores: each store only says whether a slot is free now. */
 abstract class WaitingRateLimiter extends UpstreamRateLimiter {
   protected readonly clock: Clock;
@@ -128,7 +127,7 @@ abstract class WaitingRateLimiter extends UpstreamRateLimiter {
 
   /** With the wait a slot would need, so that nobody retries a wait that cannot fit. */
   private refusal(waitMs?: number): UpstreamError {
-    const label = PROVIDER_LABEL[this.provider];
+    const label = upstreamLabel(this.provider);
     return new UpstreamError(
       this.provider,
       'upstream_rate_limited',
