@@ -3,7 +3,7 @@ import { InvalidParametersError, type ProblemErrorDto } from '../common/problem.
 import type { CallLogFilters } from '../providers/call-log-provider.js';
 import { PROVIDERS } from './call-log.js';
 import { DEFAULT_LIMIT, type CallLogQueryDto } from './call-log-query.dto.js';
-import { fingerprint, type CursorCodec, type CursorState } from './cursor.js';
+import { fingerprint, type CursorCodec, type CursorState, type Position } from './cursor.js';
 import type { SortOrder } from './slice-planner.js';
 import type { CountryCode } from 'libphonenumber-js';
 
@@ -17,8 +17,10 @@ export interface ResolvedQuery {
   limit: number;
   filters: CallLogFilters;
   includeRaw: boolean;
-  /** Where the previous page ended, if this is not the first page. */
-  after: { at: number; id: string } | null;
+  /** Where the previous page ended, if this is not the first page and it returned records. */
+  after: Position | null;
+  /** Providers that resume from further back, after failing on an earlier page. */
+  behind: CursorState['behind'];
   /** Goes into the next cursor. */
   fingerprint: string;
 }
@@ -78,11 +80,13 @@ export function resolveQuery(dto: CallLogQueryDto, rules: QueryRules): ResolvedQ
   let since: number;
   let until: number;
   let after: ResolvedQuery['after'] = null;
+  let behind: ResolvedQuery['behind'] = {};
   if (dto.cursor !== undefined) {
     const cursor = checkCursor(dto.cursor, rules.cursors, print, errors);
     since = cursor?.since ?? 0;
     until = cursor?.until ?? 0;
-    after = cursor && { at: cursor.at, id: cursor.id };
+    after = cursor?.after ?? null;
+    behind = cursor?.behind ?? {};
   } else {
     until = explicitUntil ?? rules.now;
     since = explicitSince ?? until - DAY;
@@ -107,6 +111,7 @@ export function resolveQuery(dto: CallLogQueryDto, rules: QueryRules): ResolvedQ
     filters,
     includeRaw: dto.includeRaw === true,
     after,
+    behind,
     fingerprint: print,
   };
 }

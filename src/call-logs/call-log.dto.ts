@@ -176,6 +176,13 @@ export class ProviderMetaDto {
   })
   fetchedAt?: string | null;
   @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    description:
+      'Set when the provider failed on an earlier page of this walk: its records resume from this time, so they may start before the previous page ended.',
+  })
+  resumedFrom?: string;
+  @ApiPropertyOptional({
     description: 'With `stale`: how old the data served is, in seconds.',
     example: 95,
   })

@@ -15,7 +15,7 @@ import type { ProviderMetaDto } from './call-log.dto.js';
 import { matchesFilters } from './call-log-filter.js';
 import { resolveQuery, type ResolvedQuery } from './call-log-query.js';
 import type { CallLogQueryDto } from './call-log-query.dto.js';
-import { CursorCodec } from './cursor.js';
+import { CursorCodec, type CursorState, type Position } from './cursor.js';
 import { SlicePlan, type SortOrder } from './slice-planner.js';
 
 const HOUR = 3_600_000;
@@ -32,6 +32,8 @@ interface Run {
   pushdown?: Pushdown;
   /** Epoch ms before which the provider keeps nothing. */
   floor: number;
+  /** Where this provider's records resume: the previous page's end, or earlier if it failed. */
+  after: Position | null;
   entries: Entry[];
   /** How each slice was served, the oldest fetch, and the earliest end of freshness. */
   outcomes: Set<CacheOutcome>;
@@ -122,7 +124,7 @@ export class CallLogsService {
     const runs = PROVIDERS.map((name) => this.prepare(name, query, now));
     const live = (): Run[] =>
       runs.filter((run) => run.provider !== undefined && run.meta.status === 'ok');
-    const start = startEdge(query);
+    const start = startEdge(query, runs);
     const plan = new SlicePlan(query.since, query.until, query.order, start);
     const found = (): number => live().reduce((sum, run) => sum + run.entries.length, 0);
     for (let span = HOUR; !plan.done && live().length > 0 && !deadline.signal.aborted;) {
@@ -149,24 +151,13 @@ export class CallLogsService {
     const merged = answered.flatMap((run) => run.entries).sort(comparator(query.order));
     const page = merged.slice(0, query.limit);
     for (const { record } of page) metas[PROVIDERS.indexOf(record.provider)].returned += 1;
-    const last = page[page.length - 1];
     const produced: CachedPage = {
       data: JSON.stringify(
         page.map(({ record }) => (query.includeRaw ? record : withoutRaw(record))),
       ),
       page: {
         limit: query.limit,
-        nextCursor:
-          merged.length > query.limit && last !== undefined
-            ? this.cursors.encode({
-                sort: query.order,
-                since: query.since,
-                until: query.until,
-                at: last.at,
-                id: last.record.id,
-                filters: query.fingerprint,
-              })
-            : null,
+        nextCursor: this.nextCursor(query, runs, answered, merged.length > query.limit, page),
       },
       meta: {
         providers: metas,
@@ -179,6 +170,42 @@ export class CallLogsService {
     };
     if (pageKey !== undefined && isCacheable(runs)) this.pages.set(pageKey, produced);
     return { json: serialize(produced), cacheStatus: this.cacheStatus(runs) };
+  }
+
+  /**
+   * The cursor of the next page, or null when nothing is left. A provider that failed keeps the
+   * place it had, so the pages that follow still bring its records once it answers again; until
+   * then there is a next page, even when the others have nothing more.
+   */
+  private nextCursor(
+    query: ResolvedQuery,
+    runs: readonly Run[],
+    answered: readonly Run[],
+    more: boolean,
+    page: readonly Entry[],
+  ): string | null {
+    const taking = runs.filter((run) => run.provider !== undefined);
+    if (!more && taking.every((run) => answered.includes(run))) return null;
+    const last = page.at(-1);
+    const end: Position | null = last === undefined ? null : { at: last.at, id: last.record.id };
+    const further = furtherOf(query.order);
+    const places = new Map(
+      taking.map((run) => [
+        run.meta.provider,
+        answered.includes(run) ? further(run.after, end) : run.after,
+      ]),
+    );
+    const after = [...places.values()].reduce(further, null);
+    const behind: CursorState['behind'] = {};
+    for (const [name, place] of places) if (!samePlace(place, after)) behind[name] = place;
+    return this.cursors.encode({
+      sort: query.order,
+      since: query.since,
+      until: query.until,
+      after,
+      behind,
+      filters: query.fingerprint,
+    });
   }
 
   /** A page served again: every provider that answered is a hit now, with no upstream request. */
@@ -247,6 +274,7 @@ export class CallLogsService {
     const skip = (reason: NonNullable<ProviderMetaDto['reason']>): Run => ({
       meta: { ...meta, status: 'skipped', reason },
       floor: 0,
+      after: null,
       entries: [],
       outcomes: new Set(),
     });
@@ -256,7 +284,10 @@ export class CallLogsService {
     if (query.until <= floor) return skip('retention');
     const pushdown = provider.pushdown(query.filters);
     if (pushdown === null) return skip('no_match');
-    return { meta, provider, pushdown, floor, entries: [], outcomes: new Set() };
+    const resumes = Object.hasOwn(query.behind, name);
+    const after = resumes ? (query.behind[name] ?? null) : query.after;
+    if (resumes) meta.resumedFrom = new Date(after?.at ?? startOf(query)).toISOString();
+    return { meta, provider, pushdown, floor, after, entries: [], outcomes: new Set() };
   }
 
   private async fetchInto(
@@ -268,6 +299,13 @@ export class CallLogsService {
   ): Promise<void> {
     const { provider, pushdown, meta } = run;
     if (provider === undefined || pushdown === undefined || slice.to <= run.floor) return;
+    // Wholly before where this provider resumes: its records there were on earlier pages.
+    if (
+      query.order === 'desc'
+        ? slice.from > (run.after?.at ?? Infinity)
+        : slice.to <= (run.after?.at ?? -Infinity)
+    )
+      return;
     const started = performance.now();
     try {
       // The request stops waiting at its deadline; the fill goes on and serves later requests.
@@ -287,7 +325,7 @@ export class CallLogsService {
       meta.rejected += result.rejected;
       meta.upstreamRequests += result.upstreamRequests;
       meta.slices += 1;
-      const after = isAfter(query);
+      const after = isAfter(query.order, run.after);
       for (const record of result.records) {
         const at = Date.parse(record.startedAt);
         if (at < query.since || at >= query.until || !after(at, record.id)) continue;
@@ -341,10 +379,23 @@ function deadlinePassed(provider: ProviderName): UpstreamError {
   );
 }
 
-/** Where the walk starts: the window's end, or just past the previous page's last record. */
-function startEdge(query: ResolvedQuery): number {
-  if (query.after === null) return query.order === 'desc' ? query.until : query.since;
-  return query.order === 'desc' ? query.after.at + 1 : query.after.at;
+/** Where the window starts in the page's order. */
+function startOf(query: ResolvedQuery): number {
+  return query.order === 'desc' ? query.until : query.since;
+}
+
+/**
+ * Where the walk starts: the start of the window, or just past the previous page's last record, or
+ * further back where a provider that failed on an earlier page resumes.
+ */
+function startEdge(query: ResolvedQuery, runs: readonly Run[]): number {
+  const edges = runs
+    .filter((run) => run.provider !== undefined)
+    .map(({ after }) =>
+      after === null ? startOf(query) : query.order === 'desc' ? after.at + 1 : after.at,
+    );
+  if (edges.length === 0) return startOf(query);
+  return query.order === 'desc' ? Math.max(...edges) : Math.min(...edges);
 }
 
 /**
@@ -359,13 +410,24 @@ function nextSpan(found: number, wanted: number, covered: number): number {
   return Math.min(Math.max(((wanted - found) * covered * 1.2) / found, HOUR), doubling);
 }
 
-/** Whether a record comes after the previous page's last one, in the page order. */
-function isAfter(query: ResolvedQuery): (at: number, id: string) => boolean {
-  const after = query.after;
+/** Whether a record comes after a place, in the page order. */
+function isAfter(order: SortOrder, after: Position | null): (at: number, id: string) => boolean {
   if (after === null) return () => true;
-  return query.order === 'desc'
+  return order === 'desc'
     ? (at, id) => at < after.at || (at === after.at && id < after.id)
     : (at, id) => at > after.at || (at === after.at && id > after.id);
+}
+
+/** Of two places, the one further along in the page order; null is the start of the window. */
+function furtherOf(order: SortOrder): (a: Position | null, b: Position | null) => Position | null {
+  return (a, b) => {
+    if (a === null || b === null) return a ?? b;
+    return isAfter(order, a)(b.at, b.id) ? b : a;
+  };
+}
+
+function samePlace(a: Position | null, b: Position | null): boolean {
+  return a === b || (a !== null && b !== null && a.at === b.at && a.id === b.id);
 }
 
 /** Start time, then id, both in the page's direction: a total order, so keyset paging is exact. */
@@ -377,8 +439,8 @@ function comparator(order: SortOrder): (a: Entry, b: Entry) => number {
 
 /** The page key: the filters' fingerprint already holds the order and any explicit bounds. */
 function pageKeyOf(query: ResolvedQuery): string {
-  const after = query.after === null ? '' : `${query.after.at}:${query.after.id}`;
-  return `${query.fingerprint}|${query.since}|${query.until}|${after}|${query.limit}|${query.includeRaw}`;
+  const places = JSON.stringify([query.after, query.behind]);
+  return `${query.fingerprint}|${query.since}|${query.until}|${places}|${query.limit}|${query.includeRaw}`;
 }
 
 /** Only a page every provider answered from fresh slices may be served again as it is. */

@@ -1,5 +1,12 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { PROVIDERS, type ProviderName } from './call-log.js';
 import type { SortOrder } from './slice-planner.js';
+
+/** A place in the page order: a record's start and id. */
+export interface Position {
+  at: number;
+  id: string;
+}
 
 /** Where a page ended, and the query it belongs to. */
 export interface CursorState {
@@ -7,14 +14,20 @@ export interface CursorState {
   /** The window, pinned by the first page so that "the last 24 hours" does not move under a walk. */
   since: number;
   until: number;
-  /** The last record returned: its start and id. */
-  at: number;
-  id: string;
+  /** The last record returned so far; null while no record was returned. */
+  after: Position | null;
+  /**
+   * Providers that failed on an earlier page, with the place they resume from (null: the start of
+   * the window), which lies before `after`: their records from there on are still owed.
+   */
+  behind: Partial<Record<ProviderName, Position | null>>;
   /** Fingerprint of the filters the first page was asked with. */
   filters: string;
 }
 
-const VERSION = 1;
+const VERSION = 2;
+
+type EncodedPosition = [number, string];
 
 /**
  * Cursors are signed, so a changed cursor is refused rather than silently served from another
@@ -24,15 +37,18 @@ export class CursorCodec {
   constructor(private readonly secret: string) {}
 
   encode(state: CursorState): string {
+    const behind = Object.entries(state.behind).map(([name, position]) =>
+      position === null ? [name] : [name, position.at, position.id],
+    );
     const payload = Buffer.from(
       JSON.stringify([
         VERSION,
         state.sort,
         state.since,
         state.until,
-        state.at,
-        state.id,
         state.filters,
+        state.after === null ? null : [state.after.at, state.after.id],
+        behind,
       ]),
     ).toString('base64url');
     return `${payload}.${this.sign(payload)}`;
@@ -52,23 +68,47 @@ export class CursorCodec {
       return null;
     }
     if (!Array.isArray(parsed) || parsed.length !== 7 || parsed[0] !== VERSION) return null;
-    const [, sort, since, until, at, id, filters] = parsed as unknown[];
+    const [, sort, since, until, filters, after, behindList] = parsed as unknown[];
     if (
       (sort !== 'asc' && sort !== 'desc') ||
       !Number.isSafeInteger(since) ||
       !Number.isSafeInteger(until) ||
-      !Number.isSafeInteger(at) ||
-      typeof id !== 'string' ||
-      typeof filters !== 'string'
+      typeof filters !== 'string' ||
+      (after !== null && !isPosition(after)) ||
+      !Array.isArray(behindList)
     ) {
       return null;
     }
-    return { sort, since, until, at, id, filters } as CursorState;
+    const behind: CursorState['behind'] = {};
+    for (const entry of behindList as unknown[]) {
+      if (!Array.isArray(entry) || !PROVIDERS.includes(entry[0] as ProviderName)) return null;
+      const [name, ...position] = entry as [ProviderName, ...unknown[]];
+      if (position.length === 0) behind[name] = null;
+      else if (isPosition(position)) behind[name] = { at: position[0], id: position[1] };
+      else return null;
+    }
+    return {
+      sort,
+      since: since as number,
+      until: until as number,
+      filters,
+      after: after === null ? null : { at: after[0], id: after[1] },
+      behind,
+    };
   }
 
   private sign(payload: string): string {
     return createHmac('sha256', this.secret).update(payload).digest('base64url').slice(0, 22);
   }
+}
+
+function isPosition(value: unknown): value is EncodedPosition {
+  return (
+    Array.isArray(value) &&
+    value.length === 2 &&
+    Number.isSafeInteger(value[0]) &&
+    typeof value[1] === 'string'
+  );
 }
 
 /** A short, stable digest of a query's filters: same filters, same fingerprint. */
