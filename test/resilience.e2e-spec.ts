@@ -10,6 +10,7 @@ import {
   startGateway,
   startSimulators,
   testPrefix,
+  upstreamRequests,
   type Gateway,
   type PageBody,
   type Simulators,
@@ -82,6 +83,26 @@ describe('one slow or failing provider never takes the endpoint down', () => {
       'call_log_upstream_requests_total{provider="cinnox",outcome="upstream_unavailable"} 2',
     );
     expect(metrics).toContain('call_log_upstream_requests_total{provider="cinnox",outcome="ok"} 1');
+  });
+
+  it('a provider’s own setting overrides the shared one: Kaleyra without retries, CINNOX with', async () => {
+    const own = await startGateway(
+      gatewayEnv(sims, {
+        UPSTREAM_RETRIES: '2',
+        UPSTREAM_RETRY_BASE_MS: '20',
+        KALEYRA_UPSTREAM_RETRIES: '0',
+      }),
+    );
+    try {
+      resetStats(sims);
+      sims.cinnox.setFaults({ errorRate: 1 });
+      sims.kaleyra.setFaults({ errorRate: 1 });
+      const response = await own.http.get('/call-logs').query(query);
+      expect(response.status).toBe(502);
+      expect(upstreamRequests(sims)).toEqual({ cinnox: 3, kaleyra: 1 });
+    } finally {
+      await own.close();
+    }
   });
 
   it('waits out a 429 with Retry-After when the deadline allows', async () => {

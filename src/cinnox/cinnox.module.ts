@@ -12,7 +12,7 @@ import { CinnoxSimulator } from './cinnox.simulator.js';
   imports: [
     HttpModule.registerAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({ timeout: config.upstreamTimeoutMs }),
+      useFactory: (config: AppConfig) => ({ timeout: config.cinnox.policy.upstreamTimeoutMs }),
     }),
   ],
   providers: [
@@ -20,7 +20,7 @@ import { CinnoxSimulator } from './cinnox.simulator.js';
       provide: CinnoxPolicy,
       inject: [AppConfig, CinnoxTarget, Metrics],
       useFactory: (config: AppConfig, target: CinnoxTarget, metrics: Metrics) =>
-        policyFor(CinnoxPolicy, 'cinnox', config.cinnox.ratePerMinute, target, config, metrics),
+        policyFor(CinnoxPolicy, 'cinnox', config.cinnox, target, config, metrics),
     },
     {
       provide: CinnoxTarget,

@@ -15,7 +15,17 @@ describe('loadConfig', () => {
   it('runs with no variables at all: sandbox upstreams, in-memory cache, port 3000', () => {
     const config = loadConfig({});
     expect(config.http.port).toBe(3000);
-    expect(config.cinnox).toEqual({ enabled: true, credentials: null, ratePerMinute: 500 });
+    expect(config.cinnox).toMatchObject({ enabled: true, credentials: null, ratePerMinute: 500 });
+    expect(config.cinnox.policy).toEqual({
+      upstreamTimeoutMs: 4_000,
+      retries: 2,
+      retryBaseMs: 100,
+      retryMaxMs: 2_000,
+      circuitFailures: 5,
+      circuitCooldownMs: 10_000,
+      maxConcurrency: 10,
+    });
+    expect(config.kaleyra.policy).toEqual(config.cinnox.policy);
     expect(config.kaleyra.ratePerMinute).toBe(0);
     expect(config.resilience.requestDeadlineMs).toBe(10_000);
     expect(config.kaleyra.credentials).toBeNull();
@@ -65,6 +75,39 @@ describe('loadConfig', () => {
     [{ CINNOX_ENABLED: 'false', KALEYRA_ENABLED: 'false' }, 'KALEYRA_ENABLED'],
   ])('rejects %j naming %s', (env, variable) => {
     expect(problemsOf(env).join('\n')).toContain(variable);
+  });
+
+  it('lets one provider override a shared policy setting, leaving the other on the shared one', () => {
+    const config = loadConfig({
+      UPSTREAM_TIMEOUT_MS: '3000',
+      UPSTREAM_RETRIES: '1',
+      KALEYRA_UPSTREAM_TIMEOUT_MS: '8000',
+      CINNOX_UPSTREAM_CIRCUIT_FAILURES: '2',
+      CINNOX_UPSTREAM_MAX_CONCURRENCY: ' ',
+    });
+    expect(config.cinnox.policy).toMatchObject({
+      upstreamTimeoutMs: 3000,
+      retries: 1,
+      circuitFailures: 2,
+      maxConcurrency: 10,
+    });
+    expect(config.kaleyra.policy).toMatchObject({
+      upstreamTimeoutMs: 8000,
+      retries: 1,
+      circuitFailures: 5,
+    });
+  });
+
+  it('names the override that is wrong, and a wrong shared setting once', () => {
+    expect(problemsOf({ KALEYRA_UPSTREAM_RETRIES: 'many' })).toEqual([
+      expect.stringMatching(/^KALEYRA_UPSTREAM_RETRIES/),
+    ]);
+    expect(problemsOf({ UPSTREAM_TIMEOUT_MS: '5' })).toEqual([
+      expect.stringMatching(/^UPSTREAM_TIMEOUT_MS/),
+    ]);
+    expect(problemsOf({ UPSTREAM_TIMEOUT_MS: '5', CINNOX_UPSTREAM_TIMEOUT_MS: '500' })).toEqual([
+      expect.stringMatching(/^UPSTREAM_TIMEOUT_MS/),
+    ]);
   });
 
   it('reports every bad variable at once', () => {

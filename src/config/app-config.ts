@@ -129,50 +129,8 @@ class EnvironmentVariables {
   @Transform(toInt)
   @IsInt()
   @Min(100)
-  @Max(120_000)
-  UPSTREAM_TIMEOUT_MS: number = 4_000;
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(100)
   @Max(300_000)
   REQUEST_DEADLINE_MS: number = 10_000;
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(10)
-  UPSTREAM_RETRIES: number = 2;
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(60_000)
-  UPSTREAM_RETRY_BASE_MS: number = 100;
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(300_000)
-  UPSTREAM_RETRY_MAX_MS: number = 2_000;
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  UPSTREAM_CIRCUIT_FAILURES: number = 5;
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(100)
-  @Max(600_000)
-  UPSTREAM_CIRCUIT_COOLDOWN_MS: number = 10_000;
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  UPSTREAM_MAX_CONCURRENCY: number = 10;
 
   @Transform(blankToUndefined)
   @IsOptional()
@@ -247,10 +205,74 @@ class EnvironmentVariables {
   CACHE_PREFIX: string = 'call-logs:';
 }
 
-/** How every provider's requests are guarded; each provider gets its own breaker and bulkhead. */
+/**
+ * The settings of a provider's policy. Each applies to every provider, and can be set for one
+ * provider alone by prefixing its name: `CINNOX_UPSTREAM_TIMEOUT_MS` overrides `UPSTREAM_TIMEOUT_MS`.
+ */
+class PolicyVariables {
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  UPSTREAM_TIMEOUT_MS: number = 4_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  UPSTREAM_RETRIES: number = 2;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(60_000)
+  UPSTREAM_RETRY_BASE_MS: number = 100;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(300_000)
+  UPSTREAM_RETRY_MAX_MS: number = 2_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  UPSTREAM_CIRCUIT_FAILURES: number = 5;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  UPSTREAM_CIRCUIT_COOLDOWN_MS: number = 10_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  UPSTREAM_MAX_CONCURRENCY: number = 10;
+}
+
+const POLICY_VARIABLES = [
+  'UPSTREAM_TIMEOUT_MS',
+  'UPSTREAM_RETRIES',
+  'UPSTREAM_RETRY_BASE_MS',
+  'UPSTREAM_RETRY_MAX_MS',
+  'UPSTREAM_CIRCUIT_FAILURES',
+  'UPSTREAM_CIRCUIT_COOLDOWN_MS',
+  'UPSTREAM_MAX_CONCURRENCY',
+] as const;
+
+/** What bounds a gateway request as a whole, whatever the providers. */
 export interface ResilienceSettings {
   /** The default deadline of a gateway request, and of every fill of a slice. */
   requestDeadlineMs: number;
+  /** Replicas sharing a provider's limit: each keeps to its share while Redis cannot answer. */
+  rateLimitReplicas: number;
+}
+
+/** How one provider's requests are guarded; each provider has its own breaker and bulkhead. */
+export interface PolicySettings {
   upstreamTimeoutMs: number;
   retries: number;
   retryBaseMs: number;
@@ -258,8 +280,6 @@ export interface ResilienceSettings {
   circuitFailures: number;
   circuitCooldownMs: number;
   maxConcurrency: number;
-  /** Replicas sharing a provider's limit: each keeps to its share while Redis cannot answer. */
-  rateLimitReplicas: number;
 }
 
 export interface UpstreamSettings {
@@ -268,6 +288,7 @@ export interface UpstreamSettings {
   credentials: { baseUrl: string; account: string; secret: string } | null;
   /** Requests a minute the account may make, across every replica; 0: no limit. */
   ratePerMinute: number;
+  policy: PolicySettings;
 }
 
 /** The validated, typed configuration; the only place that reads the environment. */
@@ -278,7 +299,6 @@ export class AppConfig {
     readonly logLevel: 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose',
     readonly cinnox: UpstreamSettings,
     readonly kaleyra: UpstreamSettings & { method: 'POST' | 'GET'; pageSize: number },
-    readonly upstreamTimeoutMs: number,
     readonly resilience: ResilienceSettings,
     readonly query: { maxWindowDays: number; defaultRegion: CountryCode | undefined },
     readonly cursorSecret: string,
@@ -307,6 +327,40 @@ export class ConfigValidationError extends Error {
 
 /** Outside production, cursors are signed with this key unless CURSOR_SECRET is set. */
 const DEVELOPMENT_CURSOR_SECRET = 'call-log-gateway-development-cursor-key';
+
+/** A provider's policy: its own `<PROVIDER>_UPSTREAM_*` variables where set, else the shared ones. */
+function policyOf(
+  name: string,
+  env: Record<string, string | undefined>,
+  problems: string[],
+): PolicySettings {
+  const scoped = (variable: string): string =>
+    env[`${name}_${variable}`]?.trim() ? `${name}_${variable}` : variable;
+  const vars = plainToInstance(
+    PolicyVariables,
+    Object.fromEntries(POLICY_VARIABLES.map((variable) => [variable, env[scoped(variable)]])),
+    { exposeDefaultValues: true },
+  );
+  for (const error of validateSync(vars, { stopAtFirstError: true })) {
+    for (const message of Object.values(error.constraints ?? {})) {
+      const variable = scoped(error.property);
+      problems.push(
+        message.startsWith(error.property)
+          ? variable + message.slice(error.property.length)
+          : `${variable}: ${message}`,
+      );
+    }
+  }
+  return {
+    upstreamTimeoutMs: vars.UPSTREAM_TIMEOUT_MS,
+    retries: vars.UPSTREAM_RETRIES,
+    retryBaseMs: vars.UPSTREAM_RETRY_BASE_MS,
+    retryMaxMs: vars.UPSTREAM_RETRY_MAX_MS,
+    circuitFailures: vars.UPSTREAM_CIRCUIT_FAILURES,
+    circuitCooldownMs: vars.UPSTREAM_CIRCUIT_COOLDOWN_MS,
+    maxConcurrency: vars.UPSTREAM_MAX_CONCURRENCY,
+  };
+}
 
 function credentialsOf(
   name: string,
@@ -377,7 +431,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       `DEFAULT_REGION: ${vars.DEFAULT_REGION} is not a country the phone-number library knows`,
     );
   }
-  if (problems.length > 0) throw new ConfigValidationError(problems);
+  const cinnoxPolicy = policyOf('CINNOX', env, problems);
+  const kaleyraPolicy = policyOf('KALEYRA', env, problems);
+  // A bad shared setting is found once per provider: say it once.
+  if (problems.length > 0) throw new ConfigValidationError([...new Set(problems)]);
 
   return new AppConfig(
     vars.NODE_ENV as AppConfig['env'],
@@ -387,24 +444,18 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       enabled: vars.CINNOX_ENABLED,
       credentials: cinnox,
       ratePerMinute: vars.CINNOX_RATE_LIMIT_PER_MINUTE,
+      policy: cinnoxPolicy,
     },
     {
       enabled: vars.KALEYRA_ENABLED,
       credentials: kaleyra,
       ratePerMinute: vars.KALEYRA_RATE_LIMIT_PER_MINUTE,
+      policy: kaleyraPolicy,
       method: vars.KALEYRA_METHOD,
       pageSize: vars.KALEYRA_PAGE_SIZE,
     },
-    vars.UPSTREAM_TIMEOUT_MS,
     {
       requestDeadlineMs: vars.REQUEST_DEADLINE_MS,
-      upstreamTimeoutMs: vars.UPSTREAM_TIMEOUT_MS,
-      retries: vars.UPSTREAM_RETRIES,
-      retryBaseMs: vars.UPSTREAM_RETRY_BASE_MS,
-      retryMaxMs: vars.UPSTREAM_RETRY_MAX_MS,
-      circuitFailures: vars.UPSTREAM_CIRCUIT_FAILURES,
-      circuitCooldownMs: vars.UPSTREAM_CIRCUIT_COOLDOWN_MS,
-      maxConcurrency: vars.UPSTREAM_MAX_CONCURRENCY,
       rateLimitReplicas: vars.RATE_LIMIT_REPLICAS,
     },
     {

@@ -12,7 +12,7 @@ import { KaleyraSimulator } from './kaleyra.simulator.js';
   imports: [
     HttpModule.registerAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({ timeout: config.upstreamTimeoutMs }),
+      useFactory: (config: AppConfig) => ({ timeout: config.kaleyra.policy.upstreamTimeoutMs }),
     }),
   ],
   providers: [
@@ -20,7 +20,7 @@ import { KaleyraSimulator } from './kaleyra.simulator.js';
       provide: KaleyraPolicy,
       inject: [AppConfig, KaleyraTarget, Metrics],
       useFactory: (config: AppConfig, target: KaleyraTarget, metrics: Metrics) =>
-        policyFor(KaleyraPolicy, 'kaleyra', config.kaleyra.ratePerMinute, target, config, metrics),
+        policyFor(KaleyraPolicy, 'kaleyra', config.kaleyra, target, config, metrics),
     },
     {
       provide: KaleyraTarget,

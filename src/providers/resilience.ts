@@ -19,7 +19,7 @@ import {
 } from 'cockatiel';
 import type { ProviderName } from '../call-logs/call-log.js';
 import type { Deadline } from '../common/deadline.js';
-import type { ResilienceSettings } from '../config/app-config.js';
+import type { PolicySettings, UpstreamSettings } from '../config/app-config.js';
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { MemoryRateLimiter, RedisRateLimiter, type UpstreamRateLimiter } from './rate-limiter.js';
@@ -52,7 +52,7 @@ export class ProviderPolicy implements OnModuleDestroy {
 
   constructor(
     readonly provider: ProviderName,
-    private readonly settings: ResilienceSettings,
+    private readonly settings: PolicySettings,
     /** Keeps the account under the provider's own limit, across replicas; null when it has none. */
     private readonly limiter: { limiter: UpstreamRateLimiter; account: string } | null = null,
     private readonly observer: PolicyObserver | null = null,
@@ -192,12 +192,13 @@ type PolicyClass<T extends ProviderPolicy> = new (
 export async function policyFor<T extends ProviderPolicy>(
   Policy: PolicyClass<T>,
   provider: ProviderName,
-  ratePerMinute: number,
+  upstream: UpstreamSettings,
   target: UpstreamTarget,
   config: AppConfig,
   observer: PolicyObserver,
 ): Promise<T> {
-  if (ratePerMinute === 0) return new Policy(provider, config.resilience, null, observer);
+  const { ratePerMinute, policy } = upstream;
+  if (ratePerMinute === 0) return new Policy(provider, policy, null, observer);
   const replicas = config.resilience.rateLimitReplicas;
   const limit = { points: ratePerMinute, durationMs: 60_000 };
   const url = config.cache.redisUrl;
@@ -224,7 +225,7 @@ export async function policyFor<T extends ProviderPolicy>(
   }
   return new Policy(
     provider,
-    config.resilience,
+    policy,
     { limiter, account: `${provider}:${target.account}` },
     observer,
   );
