@@ -106,7 +106,7 @@ describe('RedisRateLimiter', () => {
       });
       try {
         await limiter.take('cinnox:app', { deadline: Date.now() + 1_000 });
-        expect(await countKeys(server.url, own)).toBe(1);
+        expect(await countKeys(server.url, `${own}:cinnox:`)).toBe(1);
         await server.flush();
 
         await server.stop();
@@ -135,12 +135,64 @@ describe('RedisRateLimiter', () => {
         await delay(limit.durationMs);
         const after = await takes(limiter, 10);
         expect(Math.max(...after.value)).toBeLessThan(60);
-        expect(await countKeys(server.url, own)).toBe(1);
+        expect(await countKeys(server.url, `${own}:cinnox:`)).toBe(1);
         await expect(limiter.take('cinnox:app', { deadline: Date.now() + 200 })).rejects.toThrow(
           UpstreamError,
         );
       } finally {
         await limiter.close();
+      }
+    });
+
+    it('a Redis that restarts empty does not give the replicas the limit a second time', async () => {
+      server ??= await RedisServer.start();
+      await server.start();
+      const own = prefix();
+      const long = { points: 10, durationMs: 20_000 };
+      const replicas = await Promise.all(
+        [0, 1].map(() =>
+          connect({ limit: long, url: server.url, prefix: own, expectedReplicas: 2 }),
+        ),
+      );
+      const grantsOf = async (replica: RedisRateLimiter, count: number): Promise<number> => {
+        let granted = 0;
+        for (let i = 0; i < count; i++) {
+          // No wait allowed: granted now, or refused.
+          await replica.take('cinnox:app', { deadline: Date.now() }).then(
+            () => (granted += 1),
+            () => undefined,
+          );
+        }
+        return granted;
+      };
+      try {
+        // Uneven, as replicas behind a load balancer are: 7 and 3.
+        expect(await grantsOf(replicas[0], 7)).toBe(7);
+        expect(await grantsOf(replicas[1], 3)).toBe(3);
+        expect(await grantsOf(replicas[1], 1)).toBe(0);
+
+        await server.stop();
+        // While it is down, the replica that used less may not take the other's excess.
+        await until(
+          () => replicas.every((replica) => replica.health().status === 'degraded'),
+          5_000,
+        );
+        expect(await grantsOf(replicas[1], 5)).toBe(0);
+        expect(await grantsOf(replicas[0], 5)).toBe(0);
+
+        await server.start();
+        await until(() => replicas.every((replica) => replica.health().status === 'ok'), 10_000);
+        expect(await grantsOf(replicas[0], 5)).toBe(0);
+        expect(await grantsOf(replicas[1], 5)).toBe(0);
+        // The logs are whole again in the new Redis: ten grants of the last window.
+        const admin = new Redis(server.url, { maxRetriesPerRequest: 1 });
+        try {
+          expect(await admin.zcard(`${own}:cinnox:app`)).toBe(10);
+        } finally {
+          admin.disconnect();
+        }
+      } finally {
+        await Promise.all(replicas.map((replica) => replica.close()));
       }
     });
 

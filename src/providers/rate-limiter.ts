@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
@@ -163,6 +164,8 @@ class SlidingLog {
   ): { granted: true; at: number } | { granted: false; retryInMs: number } {
     const { log, now } = this.live(key);
     if (log.length < points) return { granted: true, at: this.push(key, log, now) };
+    // No slot of its own at all: the caller knows when that changes.
+    if (points <= 0) return { granted: false, retryInMs: Number.NaN };
     // The slot frees when the grant `points` places back leaves the window.
     return { granted: false, retryInMs: log[log.length - points] + this.windowMs - now };
   }
@@ -171,6 +174,19 @@ class SlidingLog {
   record(key: string): void {
     const { log, now } = this.live(key);
     this.push(key, log, now);
+  }
+
+  /** The grants still within the window. */
+  entries(key: string): readonly number[] {
+    return [...this.live(key).log];
+  }
+
+  keys(): string[] {
+    return [...this.grants.keys()];
+  }
+
+  clear(): void {
+    this.grants.clear();
   }
 
   /** Takes back a grant `tryTake` made at `at`. */
@@ -253,6 +269,22 @@ redis.call('PEXPIRE', KEYS[1], window)
 return {used + want, window}`;
 }
 
+/**
+ * Names the data set the logs belong to. A Redis that restarted empty has none, or a new one: the
+ * replicas then write their own recent grants back, so that the logs hold them again.
+ */
+const GENERATION_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+if current then return current end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]`;
+
+/** Writes grants back into a log. KEYS[1]: the log; ARGV[1]: the window; then score, member pairs. */
+const RESEED_SCRIPT = `
+for i = 2, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1`;
+
 const WARN_EVERY_MS = 5_000;
 const MAX_RECONNECT_DELAY_MS = 2_000;
 const QUIT_TIMEOUT_MS = 500;
@@ -261,16 +293,31 @@ const FAILED = Symbol('failed');
 /**
  * The limiter every replica shares, in Redis. Redis must never hold a request up: each call is
  * bounded by a timeout and a circuit breaker, and while Redis cannot answer each replica keeps to
- * its share of the limit on its own.
+ * its share of the limit on its own, less what the others had used beyond their shares when it
+ * last heard from Redis. Once Redis answers again, a replica writes back the grants Redis does not
+ * hold (those of the fallback, or all of its recent ones when Redis lost its data), and for one
+ * window keeps to its share as well, until every replica has done the same.
  *
- * Known gap: at the moment Redis fails, a replica's local log knows only its own recent grants, so
- * for one window the fleet may exceed the limit by up to what the others sent just before.
+ * What remains inexact: grants are written back with the replica's clock, and what another replica
+ * granted after this one last heard from Redis is unknown to it.
  */
 export class RedisRateLimiter extends WaitingRateLimiter {
   private readonly logger = new Logger(RedisRateLimiter.name);
   private readonly store: RateLimiterRedis;
   private readonly local: SlidingLog;
+  /** Grants made while Redis could not answer, not yet written back. */
+  private readonly unsynced: SlidingLog;
   private readonly fallbackPoints: number;
+  private readonly replicas: number;
+  private readonly prefix: string;
+  private readonly member = Math.random().toString(36).slice(2, 10);
+  /** The data set this replica's grants were last written to; null before the first contact. */
+  private generation: string | null = null;
+  /** Redis may lack grants of this replica: write them back before the next take. */
+  private outOfSync = true;
+  private resyncing: Promise<void> | undefined;
+  /** Per account: when Redis last answered a take, and how many grants of others it held. */
+  private readonly lastShared = new Map<string, { at: number; others: number }>();
   private readonly breaker;
   private readonly policy;
   private readonly redacted: string;
@@ -305,7 +352,10 @@ export class RedisRateLimiter extends WaitingRateLimiter {
     // Rounded down so that the shares never add up to more than the limit; at least one, or a
     // replica could not call the provider at all without Redis.
     this.fallbackPoints = Math.max(1, Math.floor(this.limit.points / replicas));
+    this.replicas = replicas;
+    this.prefix = options.prefix;
     this.local = new SlidingLog(this.limit.durationMs, this.clock);
+    this.unsynced = new SlidingLog(this.limit.durationMs, this.clock);
     this.redacted = redactRedisUrl(options.url);
     this.store = new RateLimiterRedis({
       storeClient: client,
@@ -346,19 +396,21 @@ export class RedisRateLimiter extends WaitingRateLimiter {
   }
 
   protected async attempt(account: string): Promise<Attempt> {
+    if (this.outOfSync) await this.resync();
     let reserved: number | undefined;
     if (this.clock.now() < this.sharedUntil) {
-      const local = this.local.tryTake(account, this.fallbackPoints);
+      const local = this.takeShare(account);
       if (!local.granted) return local;
       reserved = local.at;
     }
     const shared = await this.call(() => this.consume(account));
     if (shared === FAILED) {
+      this.loseContact();
       if (reserved === undefined) {
-        const local = this.local.tryTake(account, this.fallbackPoints);
+        const local = this.takeShare(account);
         if (!local.granted) return local;
       }
-      this.sharedUntil = this.clock.now() + this.limit.durationMs;
+      this.unsynced.record(account);
       return { granted: true };
     }
     if (!shared.granted) {
@@ -367,7 +419,78 @@ export class RedisRateLimiter extends WaitingRateLimiter {
     }
     // Counted locally too: should Redis fail, this replica's recent grants count in its share.
     if (reserved === undefined) this.local.record(account);
-    return shared;
+    this.lastShared.set(account, {
+      at: this.clock.now(),
+      others: Math.max(0, shared.used - this.local.entries(account).length),
+    });
+    return { granted: true };
+  }
+
+  /**
+   * A slot of this replica's own share: the share, less what the others held beyond theirs when
+   * Redis last answered, for as long as those grants may still be in the window.
+   */
+  private takeShare(
+    account: string,
+  ): { granted: true; at: number } | { granted: false; retryInMs: number } {
+    const window = this.limit.durationMs;
+    const seen = this.lastShared.get(account);
+    const until = seen === undefined ? 0 : seen.at + window;
+    const beyond =
+      seen !== undefined && this.clock.now() < until
+        ? Math.max(0, seen.others - (this.replicas - 1) * this.fallbackPoints)
+        : 0;
+    const outcome = this.local.tryTake(account, this.fallbackPoints - beyond);
+    if (outcome.granted || !Number.isNaN(outcome.retryInMs)) return outcome;
+    return { granted: false, retryInMs: until - this.clock.now() };
+  }
+
+  private loseContact(): void {
+    this.outOfSync = true;
+    this.sharedUntil = this.clock.now() + this.limit.durationMs;
+  }
+
+  /**
+   * Writes back what Redis does not hold of this replica's grants: those made on the fallback, or
+   * all of its recent ones when Redis came back with another data set (it restarted empty).
+   */
+  private resync(): Promise<void> {
+    // One write-back at a time, shared by every take that waits for it.
+    this.resyncing ??= this.writeBack().finally(() => (this.resyncing = undefined));
+    return this.resyncing;
+  }
+
+  private async writeBack(): Promise<void> {
+    const generation = await this.call(async () => {
+      const current = String(
+        // A new name each time: a Redis that restarted empty must not get the name it had.
+        await this.client.eval(GENERATION_SCRIPT, 1, `${this.prefix}:generation`, randomUUID()),
+      );
+      const lost = this.generation !== null && current !== this.generation;
+      for (const account of new Set([...this.local.keys(), ...this.unsynced.keys()])) {
+        const grants = (lost ? this.local : this.unsynced).entries(account);
+        if (grants.length === 0) continue;
+        // Stable members, so that a grant written back twice still counts once.
+        const nths = new Map<number, number>();
+        const pairs = grants.flatMap((at) => {
+          const nth = (nths.get(at) ?? 0) + 1;
+          nths.set(at, nth);
+          return [String(at), `${this.member}:${at}:${nth}`];
+        });
+        await this.client.eval(
+          RESEED_SCRIPT,
+          1,
+          `${this.prefix}:${account}`,
+          String(this.limit.durationMs),
+          ...pairs,
+        );
+      }
+      return current;
+    });
+    if (generation === FAILED) return this.loseContact();
+    this.generation = generation;
+    this.unsynced.clear();
+    this.outOfSync = false;
   }
 
   health(): RateLimiterHealth {
@@ -402,15 +525,23 @@ export class RedisRateLimiter extends WaitingRateLimiter {
     });
     this.client.on('ready', () => {
       this.connectionError = '';
+      // Written back at once, not at the next take: an idle replica's grants count for the others.
+      if (this.outOfSync) void this.resync();
+    });
+    // A dropped connection may be a restart that emptied Redis.
+    this.client.on('close', () => {
+      if (this.generation !== null) this.loseContact();
     });
     const ready = this.client.connect().catch(() => undefined);
     await Promise.race([ready, delay(boundMs, undefined, { ref: false })]);
   }
 
-  private async consume(account: string): Promise<Attempt> {
+  private async consume(
+    account: string,
+  ): Promise<{ granted: true; used: number } | { granted: false; retryInMs: number }> {
     try {
-      await this.store.consume(account);
-      return { granted: true };
+      const granted = await this.store.consume(account);
+      return { granted: true, used: granted.consumedPoints };
     } catch (refusal) {
       // A refusal is Redis answering, not failing: it must not count towards opening the circuit.
       if (refusal instanceof RateLimiterRes)
