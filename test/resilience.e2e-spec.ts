@@ -241,6 +241,35 @@ describe('one slow or failing provider never takes the endpoint down', () => {
     expect(expected.filter((id) => id.startsWith('kaleyra:')).length).toBeGreaterThan(5);
   });
 
+  it('a walk the deadline cuts short gives the rounds it finished, and its cursor goes on', async () => {
+    const window = { since: hour - 4 * 24 * HOUR, until: hour };
+    const walkQuery = { since: iso(window.since), until: iso(window.until), limit: '500' };
+    // Slow but well: each Kaleyra page takes 120 ms, and four days are more pages than 700 ms allow.
+    sims.kaleyra.setFaults({ latencyMs: 120 });
+    const first = await gateway.http
+      .get('/call-logs')
+      .query(walkQuery)
+      .set('x-request-timeout', '700');
+    sims.kaleyra.resetFaults();
+    expect(first.status).toBe(200);
+    const body = first.body as PageBody;
+    expect(body.meta.providers.map((meta) => meta.status)).toEqual(['ok', 'ok']);
+    expect(body.data.length).toBeGreaterThan(0);
+    expect(body.data.length).toBeLessThan(500);
+    expect(body.page.nextCursor).not.toBeNull();
+
+    const seen = ids(body.data);
+    let cursor: string | null = body.page.nextCursor;
+    while (cursor !== null) {
+      const next = await gateway.http.get('/call-logs').query({ ...walkQuery, cursor });
+      expect(next.status).toBe(200);
+      seen.push(...ids((next.body as PageBody).data));
+      cursor = (next.body as PageBody).page.nextCursor;
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    expect([...seen].sort()).toEqual(ids(oracle(sims, window)).sort());
+  });
+
   it('opens the circuit of a provider that keeps failing, stops asking it, and closes it once it recovers', async () => {
     sims.cinnox.setFaults({ errorRate: 1 });
     let code: string | undefined;

@@ -35,6 +35,8 @@ interface Run {
   /** Where this provider's records resume: the previous page's end, or earlier if it failed. */
   after: Position | null;
   entries: Entry[];
+  /** The deadline passed while a slice was on its way, after the provider had answered others. */
+  late?: boolean;
   /** How each slice was served, the oldest fetch, and the earliest end of freshness. */
   outcomes: Set<CacheOutcome>;
   fetchedAt?: number;
@@ -127,7 +129,9 @@ export class CallLogsService {
     const start = startEdge(query, runs);
     const plan = new SlicePlan(query.since, query.until, query.order, start);
     const found = (): number => live().reduce((sum, run) => sum + run.entries.length, 0);
+    let edge = start;
     for (let span = HOUR; !plan.done && live().length > 0 && !deadline.signal.aborted;) {
+      edge = start + (query.order === 'desc' ? -1 : 1) * plan.covered(start);
       const round = plan.nextRound(span);
       await Promise.all(
         live().flatMap((run) =>
@@ -137,10 +141,17 @@ export class CallLogsService {
       if (found() > query.limit) break;
       span = nextSpan(found(), query.limit + 1, plan.covered(start));
     }
-    // A walk the deadline cut short would end the pages early: its providers did not answer.
-    if (!plan.done && found() <= query.limit) {
-      for (const run of live()) this.fail(run, deadlinePassed(run.meta.provider));
+    // The deadline cut the walk short: the page holds the rounds every provider finished, and the
+    // next page goes on from there.
+    const late = live().some((run) => run.late === true);
+    if (late) {
+      for (const run of live()) {
+        run.entries = run.entries.filter(({ at }) =>
+          query.order === 'desc' ? at >= edge : at < edge,
+        );
+      }
     }
+    const cut = late || (!plan.done && found() <= query.limit);
 
     const answered = live();
     const metas = runs.map((run) => this.finish(run));
@@ -157,7 +168,13 @@ export class CallLogsService {
       ),
       page: {
         limit: query.limit,
-        nextCursor: this.nextCursor(query, runs, answered, merged.length > query.limit, page),
+        nextCursor: this.nextCursor(
+          query,
+          runs,
+          answered,
+          merged.length > query.limit || cut,
+          page,
+        ),
       },
       meta: {
         providers: metas,
@@ -168,7 +185,8 @@ export class CallLogsService {
       },
       freshUntil: Math.min(...runs.map((run) => run.freshUntil ?? Number.POSITIVE_INFINITY)),
     };
-    if (pageKey !== undefined && isCacheable(runs)) this.pages.set(pageKey, produced);
+    // A page the deadline cut short is not the page: it is not kept.
+    if (pageKey !== undefined && !cut && isCacheable(runs)) this.pages.set(pageKey, produced);
     return { json: serialize(produced), cacheStatus: this.cacheStatus(runs) };
   }
 
@@ -332,7 +350,9 @@ export class CallLogsService {
         if (matchesFilters(record, query.filters)) run.entries.push({ at, record });
       }
     } catch (error) {
-      this.fail(run, error);
+      // A provider that did answer, only not the whole walk in time, stays in the page.
+      if (deadline.signal.aborted && meta.slices > 0 && meta.status === 'ok') run.late = true;
+      else this.fail(run, error);
     } finally {
       meta.latencyMs += Math.round(performance.now() - started);
     }

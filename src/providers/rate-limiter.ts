@@ -139,7 +139,8 @@ abstract class WaitingRateLimiter extends UpstreamRateLimiter {
 }
 
 function describeLimit({ points, durationMs }: RateLimit): string {
-  if (durationMs === 60_000) return `${points} a minute`;
+  // The gateway's own minute has a second of slack for transit (see policyFor).
+  if (durationMs >= 60_000 && durationMs <= 61_000) return `${points} a minute`;
   if (durationMs === 1_000) return `${points} a second`;
   return `${points} per ${durationMs} ms`;
 }
@@ -415,15 +416,21 @@ export class RedisRateLimiter extends WaitingRateLimiter {
     }
     if (!shared.granted) {
       if (reserved !== undefined) this.local.forget(account, reserved);
-      return shared;
+      this.heard(account, shared.used);
+      return { granted: false, retryInMs: shared.retryInMs };
     }
     // Counted locally too: should Redis fail, this replica's recent grants count in its share.
     if (reserved === undefined) this.local.record(account);
+    this.heard(account, shared.used);
+    return { granted: true };
+  }
+
+  /** What Redis said the window holds: the others' part of it bounds this replica's fallback. */
+  private heard(account: string, used: number): void {
     this.lastShared.set(account, {
       at: this.clock.now(),
-      others: Math.max(0, shared.used - this.local.entries(account).length),
+      others: Math.max(0, used - this.local.entries(account).length),
     });
-    return { granted: true };
   }
 
   /**
@@ -538,14 +545,20 @@ export class RedisRateLimiter extends WaitingRateLimiter {
 
   private async consume(
     account: string,
-  ): Promise<{ granted: true; used: number } | { granted: false; retryInMs: number }> {
+  ): Promise<
+    { granted: true; used: number } | { granted: false; retryInMs: number; used: number }
+  > {
     try {
       const granted = await this.store.consume(account);
       return { granted: true, used: granted.consumedPoints };
     } catch (refusal) {
       // A refusal is Redis answering, not failing: it must not count towards opening the circuit.
       if (refusal instanceof RateLimiterRes)
-        return { granted: false, retryInMs: refusal.msBeforeNext };
+        return {
+          granted: false,
+          retryInMs: refusal.msBeforeNext,
+          used: refusal.consumedPoints - 1,
+        };
       throw refusal;
     }
   }

@@ -104,30 +104,40 @@ export class ProviderPolicy implements OnModuleDestroy {
       },
     );
     retrying.onRetry(() => this.observer?.retry(this.provider));
-    const guarded = wrap(this.breaker, this.bulkhead, this.timeout);
+    const guarded = wrap(this.breaker, this.bulkhead);
     try {
-      return await retrying.execute(async ({ signal }) => {
-        // Waiting for a slot is not the upstream being slow: it happens outside the attempt's timeout.
-        if (this.limiter !== null) {
-          const waited = await this.limiter.limiter.take(this.limiter.account, {
-            signal,
-            deadline: deadline.at,
-          });
-          this.observer?.limiterWait(this.provider, waited / 1000);
-        }
-        return guarded.execute(async ({ signal: attempt }) => {
-          const started = performance.now();
-          try {
-            const result = await request(attempt);
-            this.observer?.attempt(this.provider, (performance.now() - started) / 1000, 'ok');
-            return result;
-          } catch (error) {
-            const outcome = error instanceof UpstreamError ? error.code : 'upstream_timeout';
-            this.observer?.attempt(this.provider, (performance.now() - started) / 1000, outcome);
-            throw error;
-          }
-        }, signal);
-      }, deadline.signal);
+      return await retrying.execute(
+        ({ signal }) =>
+          guarded.execute(async ({ signal: admitted }) => {
+            // The slot is taken just before the request leaves, inside the bulkhead, so that what
+            // the limiter counts is what the provider sees; waiting for it is not the upstream
+            // being slow, so it happens outside the attempt's timeout.
+            if (this.limiter !== null) {
+              const waited = await this.limiter.limiter.take(this.limiter.account, {
+                signal: admitted,
+                deadline: deadline.at,
+              });
+              this.observer?.limiterWait(this.provider, waited / 1000);
+            }
+            return this.timeout.execute(async ({ signal: attempt }) => {
+              const started = performance.now();
+              try {
+                const result = await request(attempt);
+                this.observer?.attempt(this.provider, (performance.now() - started) / 1000, 'ok');
+                return result;
+              } catch (error) {
+                const outcome = error instanceof UpstreamError ? error.code : 'upstream_timeout';
+                this.observer?.attempt(
+                  this.provider,
+                  (performance.now() - started) / 1000,
+                  outcome,
+                );
+                throw error;
+              }
+            }, admitted);
+          }, signal),
+        deadline.signal,
+      );
     } catch (error) {
       throw this.classify(error, deadline);
     }
@@ -200,7 +210,9 @@ export async function policyFor<T extends ProviderPolicy>(
   const { ratePerMinute, policy } = upstream;
   if (ratePerMinute === 0) return new Policy(provider, policy, null, observer);
   const replicas = config.resilience.rateLimitReplicas;
-  const limit = { points: ratePerMinute, durationMs: 60_000 };
+  // A minute and a second: the provider counts requests as they arrive, and a request granted at
+  // the end of one window may arrive a little later than one granted at its start did.
+  const limit = { points: ratePerMinute, durationMs: 61_000 };
   const url = config.cache.redisUrl;
   let limiter: UpstreamRateLimiter;
   if (url === undefined) {

@@ -1,0 +1,329 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../src/app.js';
+import type { Environment } from '../src/app.module.js';
+import type { SimulatorFaults } from '../src/simulators/simulator.js';
+import { Random } from '../src/simulators/random.js';
+import { RedisServer } from './redis-server.js';
+import {
+  HOUR,
+  gatewayEnv,
+  ids,
+  oracle,
+  startSimulators,
+  testPrefix,
+  type PageBody,
+  type Simulators,
+} from './utils.js';
+
+/*
+ * Load and chaos: callers hammer two gateways that share one Redis while both providers fail in
+ * every way the simulators know, at random, and Redis is restarted once. Seeded, so a failing run
+ * can be repeated; CHAOS_SECONDS and CHAOS_SEED change the run.
+ */
+const SECONDS = Number(process.env.CHAOS_SECONDS ?? 60);
+const SEED = Number(process.env.CHAOS_SEED ?? 20261122);
+const CALLERS = 50;
+const DEADLINE_MS = 2_000;
+/** What a request may take past its deadline: writing the answer, and a busy event loop. */
+const MARGIN_MS = 500;
+/** CINNOX's limit, scaled down so that a one-minute run meets it; Kaleyra publishes none. */
+const CINNOX_LIMIT = 120;
+/** Callers start on a cold cache before the faults begin. */
+const WARM_UP_MS = 15_000;
+const REDIS_DOWN_MS = 3_000;
+
+interface Outcome {
+  status: number;
+  ms: number;
+  deadlineMs: number;
+  strict: boolean;
+  codes: string[];
+  partial: boolean;
+}
+
+/** One of the faults the simulators know, or none. */
+const FAULTS: ReadonlyArray<readonly [Partial<SimulatorFaults>, number]> = [
+  [{}, 4],
+  [{ latencyMs: 900 }, 1],
+  [{ errorRate: 0.6 }, 1],
+  [{ rateLimitRate: 0.5, retryAfterSeconds: 1 }, 1],
+  [{ hang: true }, 1],
+  [{ malformed: 'truncated' }, 1],
+  [{ malformed: 'wrong-types' }, 1],
+  [{ revokeCredentials: true }, 1],
+  [{ oddRecords: 2 }, 1],
+];
+
+async function listen(env: Environment): Promise<{ url: string; app: NestFastifyApplication }> {
+  const app = await createApp(env);
+  await app.listen(0, '127.0.0.1');
+  return { url: await app.getUrl(), app };
+}
+
+/** The most requests that fell within any one minute, from the simulator's own request log. */
+function busiestMinute(log: ReadonlyArray<{ at: string }>): { count: number; from: number } {
+  const times = log.map((entry) => Date.parse(entry.at)).sort((a, b) => a - b);
+  let most = { count: 0, from: 0 };
+  for (let first = 0, last = 0; last < times.length; last += 1) {
+    while (times[last] - times[first] >= 60_000) first += 1;
+    if (last - first + 1 > most.count) most = { count: last - first + 1, from: times[first] };
+  }
+  return most;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+describe(`chaos: ${CALLERS} callers, two gateways, one Redis restart, ${SECONDS} s`, () => {
+  let sims: Simulators;
+  let redis: RedisServer;
+  const gateways: Array<{ url: string; app: NestFastifyApplication }> = [];
+  const random = new Random(SEED);
+  const now = Date.now();
+  const lastHour = Math.floor(now / HOUR) * HOUR;
+
+  beforeAll(async () => {
+    sims = await startSimulators({ seed: SEED });
+    redis = await RedisServer.start();
+    const env = gatewayEnv(sims, {
+      REDIS_URL: redis.url,
+      CACHE_PREFIX: testPrefix('chaos'),
+      REQUEST_DEADLINE_MS: String(DEADLINE_MS),
+      UPSTREAM_TIMEOUT_MS: '600',
+      UPSTREAM_RETRIES: '2',
+      UPSTREAM_RETRY_BASE_MS: '50',
+      UPSTREAM_CIRCUIT_FAILURES: '5',
+      UPSTREAM_CIRCUIT_COOLDOWN_MS: '1000',
+      CINNOX_RATE_LIMIT_PER_MINUTE: String(CINNOX_LIMIT),
+      RATE_LIMIT_REPLICAS: '2',
+    });
+    gateways.push(await listen(env), await listen(env));
+  });
+
+  afterAll(async () => {
+    await Promise.all(gateways.map(({ app }) => app.close()));
+    await sims?.close();
+    await redis?.close();
+  });
+
+  /** A query a caller might send: a window somewhere in Kaleyra's six days, filters, a page size. */
+  function randomQuery(): { query: Record<string, string>; deadlineMs: number; strict: boolean } {
+    const hours = random.pick([1, 6, 24]);
+    const until = lastHour + HOUR - random.int(0, 7) * 6 * HOUR;
+    const query: Record<string, string> = {
+      since: new Date(until - hours * HOUR).toISOString(),
+      until: new Date(Math.min(until, now)).toISOString(),
+      limit: String(random.pick([10, 50, 100])),
+    };
+    if (random.chance(0.3)) query.sort = 'startedAt';
+    if (random.chance(0.1)) query.status = 'busy';
+    if (random.chance(0.15)) query.direction = random.pick(['inbound', 'outbound']);
+    // Revalidations keep asking CINNOX for more than its limit allows, all run long.
+    if (random.chance(0.05)) query.refresh = 'true';
+    const strict = random.chance(0.05);
+    if (strict) query.strict = 'true';
+    const deadlineMs = random.chance(0.1) ? random.int(1000, DEADLINE_MS) : DEADLINE_MS;
+    return { query, deadlineMs, strict };
+  }
+
+  async function call(
+    url: string,
+    query: Record<string, string>,
+    deadlineMs: number,
+  ): Promise<{ status: number; body: PageBody; ms: number }> {
+    const started = performance.now();
+    const response = await fetch(`${url}/call-logs?${new URLSearchParams(query).toString()}`, {
+      headers: deadlineMs < DEADLINE_MS ? { 'x-request-timeout': String(deadlineMs) } : {},
+    });
+    const body = (await response.json()) as PageBody;
+    return { status: response.status, body, ms: performance.now() - started };
+  }
+
+  it('never answers 5xx without strict, never passes a deadline, never exceeds a rate limit, and loses no record', async () => {
+    const outcomes: Outcome[] = [];
+    const stopAt = Date.now() + SECONDS * 1000;
+    let redisDownFor = 0;
+    let faultsInjected = 0;
+    let faultsFrom = 0;
+    let redisDownAt = 0;
+    const chaosStart = Date.now();
+
+    const caller = async (index: number): Promise<void> => {
+      while (Date.now() < stopAt) {
+        const { query, deadlineMs, strict } = randomQuery();
+        const gateway = gateways[(index + outcomes.length) % gateways.length];
+        // Some callers follow the cursor for a few pages, as a walking client would.
+        let cursor: string | null = null;
+        let pages = random.chance(0.3) ? random.int(2, 4) : 1;
+        do {
+          const { status, body, ms } = await call(
+            gateway.url,
+            cursor === null ? query : { ...query, cursor },
+            deadlineMs,
+          );
+          const providers =
+            body.meta?.providers ??
+            (body as unknown as { providers?: PageBody['meta']['providers'] }).providers ??
+            [];
+          outcomes.push({
+            status,
+            ms,
+            deadlineMs,
+            strict,
+            codes: providers.flatMap((meta) => (meta.error ? [meta.error.code] : [])),
+            partial: providers.some((meta) => meta.status === 'error' || meta.status === 'stale'),
+          });
+          cursor = status === 200 ? body.page.nextCursor : null;
+          pages -= 1;
+        } while (cursor !== null && pages > 0 && Date.now() < stopAt);
+        await delay(random.int(20, 120));
+      }
+    };
+
+    /*
+     * CINNOX fails, in one of the ways it can, for one to three seconds at a time, and is held to
+     * its limit all along: one failing provider, which must never take the endpoint down. Kaleyra
+     * stays well, so that every answer has a provider that can give it (Kaleyra's own faults have
+     * their tests in resilience.e2e-spec.ts).
+     */
+    const monkey = async (): Promise<void> => {
+      let restarted = false;
+      await delay(Math.min(WARM_UP_MS, (SECONDS * 1000) / 4));
+      faultsFrom = Date.now();
+      while (Date.now() < stopAt) {
+        sims.cinnox.resetFaults();
+        faultsInjected += 1;
+        sims.cinnox.setFaults(random.weighted(FAULTS));
+        if (!restarted && Date.now() > (faultsFrom + stopAt) / 2) {
+          restarted = true;
+          const down = performance.now();
+          redisDownAt = Date.now();
+          await redis.stop();
+          await delay(REDIS_DOWN_MS);
+          await redis.start();
+          redisDownFor = performance.now() - down;
+        }
+        await delay(random.int(1000, 3000));
+      }
+      sims.cinnox.resetFaults();
+    };
+
+    sims.cinnox.resetStats();
+    sims.kaleyra.resetStats();
+    await Promise.all([monkey(), ...Array.from({ length: CALLERS }, (_, i) => caller(i))]);
+
+    const plain = outcomes.filter((outcome) => !outcome.strict);
+    const late = outcomes.filter((outcome) => outcome.ms > outcome.deadlineMs + MARGIN_MS);
+    const { count: busiest, from: busiestFrom } = busiestMinute(sims.cinnox.stats().log);
+    const cinnoxTimes = sims.cinnox.stats().log.map((entry) => Date.parse(entry.at) - chaosStart);
+    const perTen = Array.from(
+      { length: Math.ceil(SECONDS / 10) + 1 },
+      (_, i) => cinnoxTimes.filter((t) => t >= i * 10_000 && t < (i + 1) * 10_000).length,
+    );
+    const codes: Record<string, number> = {};
+    for (const code of outcomes.flatMap((outcome) => outcome.codes))
+      codes[code] = (codes[code] ?? 0) + 1;
+    const statuses: Record<string, number> = {};
+    for (const { status } of outcomes) statuses[status] = (statuses[status] ?? 0) + 1;
+
+    // After the faults: a walk of three closed days over both gateways in turn.
+    const window = { since: lastHour - 73 * HOUR, until: lastHour - HOUR };
+    const walked: string[] = [];
+    let pages = 0;
+    let partialPages = 0;
+    let refusedPages = 0;
+    let cursor: string | null = null;
+    const walkStarted = performance.now();
+    do {
+      const query: Record<string, string> = {
+        since: new Date(window.since).toISOString(),
+        until: new Date(window.until).toISOString(),
+        limit: '100',
+      };
+      const { status, body } = await call(
+        gateways[pages % 2].url,
+        cursor === null ? query : { ...query, cursor },
+        DEADLINE_MS,
+      );
+      pages += 1;
+      // Every provider held back by its limit, for longer than a deadline: the page is asked again
+      // once the limit lets it, as a walking client does with a 502.
+      if (status === 502) {
+        refusedPages += 1;
+        await delay(1000);
+        continue;
+      }
+      expect(status).toBe(200);
+      if (body.meta.providers.some((meta) => meta.status === 'error')) partialPages += 1;
+      walked.push(...ids(body.data));
+      cursor = body.page.nextCursor;
+      if (cursor === null) break;
+      // A provider still held back leaves pages empty until it may ask again.
+      if (body.data.length === 0) await delay(250);
+    } while (performance.now() - walkStarted < 120_000);
+    const expected = ids(oracle(sims, window));
+
+    const latencies = outcomes.map((outcome) => outcome.ms);
+    process.stdout.write(
+      `${JSON.stringify(
+        {
+          seconds: SECONDS,
+          seed: SEED,
+          requests: outcomes.length,
+          perSecond: Math.round(outcomes.length / SECONDS),
+          statuses,
+          partialAnswers: outcomes.filter((outcome) => outcome.partial).length,
+          providerErrors: codes,
+          latencyMs: {
+            p50: Math.round(percentile(latencies, 50)),
+            p95: Math.round(percentile(latencies, 95)),
+            p99: Math.round(percentile(latencies, 99)),
+            max: Math.round(Math.max(...latencies)),
+          },
+          pastDeadlinePlusMargin: late.length,
+          failedWithoutStrict: plain
+            .filter((outcome) => outcome.status !== 200)
+            .slice(0, 5)
+            .map(({ status, codes, deadlineMs, ms }) => ({ status, codes, deadlineMs, ms })),
+          upstreamRequests: {
+            cinnox: sims.cinnox.stats().requests,
+            kaleyra: sims.kaleyra.stats().requests,
+          },
+          cinnoxBusiestMinute: busiest,
+          cinnoxBusiestFromS: Math.round((busiestFrom - chaosStart) / 1000),
+          cinnoxPer10s: perTen,
+          redisRestartAtS: Math.round((redisDownAt - chaosStart) / 1000),
+          cinnoxLimit: CINNOX_LIMIT,
+          faultsInjected,
+          redisDownMs: Math.round(redisDownFor),
+          walk: {
+            pages,
+            partialPages,
+            refusedPages,
+            records: walked.length,
+            expected: expected.length,
+          },
+        },
+        null,
+        2,
+      )}\n`,
+    );
+
+    expect(outcomes.length).toBeGreaterThan(CALLERS * SECONDS);
+    expect(redisDownFor).toBeGreaterThanOrEqual(REDIS_DOWN_MS);
+    expect(plain.filter((outcome) => outcome.status !== 200).length).toBe(0);
+    for (const { status } of outcomes.filter((outcome) => outcome.strict))
+      expect([200, 502, 504]).toContain(status);
+    expect(late.length).toBe(0);
+    expect(busiest).toBeLessThanOrEqual(CINNOX_LIMIT);
+    // The faults did happen, and so did partial answers.
+    expect(Object.keys(codes).length).toBeGreaterThanOrEqual(3);
+    expect(cursor).toBeNull();
+    expect(new Set(walked).size).toBe(walked.length);
+    expect([...walked].sort()).toEqual([...expected].sort());
+  }, 240_000);
+});
