@@ -328,6 +328,17 @@ export class ConfigValidationError extends Error {
 /** Outside production, cursors are signed with this key unless CURSOR_SECRET is set. */
 const DEVELOPMENT_CURSOR_SECRET = 'call-log-gateway-development-cursor-key';
 
+/** One message per bad variable, each starting with the variable's name as the operator set it. */
+function problemsOf(vars: object, named: (property: string) => string = (p) => p): string[] {
+  return validateSync(vars, { stopAtFirstError: true }).flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) =>
+      message.startsWith(error.property)
+        ? named(error.property) + message.slice(error.property.length)
+        : `${named(error.property)}: ${message}`,
+    ),
+  );
+}
+
 /** A provider's policy: its own `<PROVIDER>_UPSTREAM_*` variables where set, else the shared ones. */
 function policyOf(
   name: string,
@@ -341,16 +352,7 @@ function policyOf(
     Object.fromEntries(POLICY_VARIABLES.map((variable) => [variable, env[scoped(variable)]])),
     { exposeDefaultValues: true },
   );
-  for (const error of validateSync(vars, { stopAtFirstError: true })) {
-    for (const message of Object.values(error.constraints ?? {})) {
-      const variable = scoped(error.property);
-      problems.push(
-        message.startsWith(error.property)
-          ? variable + message.slice(error.property.length)
-          : `${variable}: ${message}`,
-      );
-    }
-  }
+  problems.push(...problemsOf(vars, scoped));
   return {
     upstreamTimeoutMs: vars.UPSTREAM_TIMEOUT_MS,
     retries: vars.UPSTREAM_RETRIES,
@@ -394,11 +396,7 @@ function credentialsOf(
 /** Validates the environment and returns the typed configuration, or throws naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const vars = plainToInstance(EnvironmentVariables, env, { exposeDefaultValues: true });
-  const problems = validateSync(vars, { stopAtFirstError: true }).flatMap((error) =>
-    Object.values(error.constraints ?? {}).map((message) =>
-      message.startsWith(error.property) ? message : `${error.property}: ${message}`,
-    ),
-  );
+  const problems = problemsOf(vars);
   const production = vars.NODE_ENV === 'production';
   const cinnox = credentialsOf(
     'CINNOX',
