@@ -318,12 +318,8 @@ export class CallLogsService {
     const { provider, pushdown, meta } = run;
     if (provider === undefined || pushdown === undefined || slice.to <= run.floor) return;
     // Wholly before where this provider resumes: its records there were on earlier pages.
-    if (
-      query.order === 'desc'
-        ? slice.from > (run.after?.at ?? Infinity)
-        : slice.to <= (run.after?.at ?? -Infinity)
-    )
-      return;
+    const edge = edgeOf(query, run.after);
+    if (query.order === 'desc' ? slice.from >= edge : slice.to <= edge) return;
     const started = performance.now();
     try {
       // The request stops waiting at its deadline; the fill goes on and serves later requests.
@@ -404,6 +400,12 @@ function startOf(query: ResolvedQuery): number {
   return query.order === 'desc' ? query.until : query.since;
 }
 
+/** Where a walk from a place starts: the start of the window, or just past the place. */
+function edgeOf(query: ResolvedQuery, after: Position | null): number {
+  if (after === null) return startOf(query);
+  return query.order === 'desc' ? after.at + 1 : after.at;
+}
+
 /**
  * Where the walk starts: the start of the window, or just past the previous page's last record, or
  * further back where a provider that failed on an earlier page resumes.
@@ -411,9 +413,7 @@ function startOf(query: ResolvedQuery): number {
 function startEdge(query: ResolvedQuery, runs: readonly Run[]): number {
   const edges = runs
     .filter((run) => run.provider !== undefined)
-    .map(({ after }) =>
-      after === null ? startOf(query) : query.order === 'desc' ? after.at + 1 : after.at,
-    );
+    .map(({ after }) => edgeOf(query, after));
   if (edges.length === 0) return startOf(query);
   return query.order === 'desc' ? Math.max(...edges) : Math.min(...edges);
 }
