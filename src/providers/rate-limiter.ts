@@ -165,8 +165,6 @@ class SlidingLog {
   ): { granted: true; at: number } | { granted: false; retryInMs: number } {
     const { log, now } = this.live(key);
     if (log.length < points) return { granted: true, at: this.push(key, log, now) };
-    // No slot of its own at all: the caller knows when that changes.
-    if (points <= 0) return { granted: false, retryInMs: Number.NaN };
     // The slot frees when the grant `points` places back leaves the window.
     return { granted: false, retryInMs: log[log.length - points] + this.windowMs - now };
   }
@@ -447,9 +445,10 @@ export class RedisRateLimiter extends WaitingRateLimiter {
       seen !== undefined && this.clock.now() < until
         ? Math.max(0, seen.others - (this.replicas - 1) * this.fallbackPoints)
         : 0;
-    const outcome = this.local.tryTake(account, this.fallbackPoints - beyond);
-    if (outcome.granted || !Number.isNaN(outcome.retryInMs)) return outcome;
-    return { granted: false, retryInMs: until - this.clock.now() };
+    // No slot of its own at all until the others' grants have left the window.
+    if (beyond >= this.fallbackPoints)
+      return { granted: false, retryInMs: until - this.clock.now() };
+    return this.local.tryTake(account, this.fallbackPoints - beyond);
   }
 
   private loseContact(): void {
