@@ -51,6 +51,17 @@ async function until(condition: () => boolean, boundMs: number): Promise<number>
 rateLimiterContract('RedisRateLimiter', (limit) => connect({ limit }));
 
 describe('RedisRateLimiter', () => {
+  it('refuses a Redis Cluster URL, naming it without its password', async () => {
+    const connecting = RedisRateLimiter.connect({
+      provider: 'cinnox',
+      url: 'redis://:s3cret@10.0.0.1:7000,redis://:s3cret@10.0.0.2:7000',
+      prefix: prefix(),
+      limit: { points: 10, durationMs: 1_000 },
+    });
+    await expect(connecting).rejects.toThrow(/not a Cluster/);
+    await expect(connecting).rejects.not.toThrow(/s3cret/);
+  });
+
   it('holds two replicas on one prefix to the limit together, in every window', async () => {
     const shared = prefix();
     const limit = { points: 10, durationMs: 1_000 };

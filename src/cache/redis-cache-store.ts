@@ -1,36 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
-import { setTimeout as delay } from 'node:timers/promises';
-import { Logger } from '@nestjs/common';
-import {
-  CircuitState,
-  ConsecutiveBreaker,
-  TimeoutStrategy,
-  circuitBreaker,
-  handleAll,
-  timeout,
-  wrap,
-} from 'cockatiel';
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { CircuitState } from 'cockatiel';
+import { Cluster } from 'ioredis';
 import { type Clock, SystemClock } from '../common/clock.js';
 import { CacheStore, type Lease, type StoreHealth, type StoredEntry } from './cache-store.js';
-import { type RedisTarget, parseRedisUrl, redactRedisUrl } from './redis-url.js';
+import {
+  FAILED,
+  type GuardOptions,
+  GuardedRedis,
+  type RedisClient,
+  createClient,
+} from './guarded-redis.js';
+import { type RedisTarget, parseRedisUrl } from './redis-url.js';
 
-export interface RedisCacheStoreOptions {
+export interface RedisCacheStoreOptions extends GuardOptions {
   /** `redis://`, `rediss://`, or a comma-separated list of Cluster node URLs. */
   url: string;
   /** Namespaces every key and the pub/sub channel; must not contain `{` or `}`. */
   prefix: string;
   clock?: Clock;
-  /** Bound on every Redis call, in ms; default 150. */
-  commandTimeoutMs?: number;
-  /** Consecutive failures that open the circuit (default 5), and how long it stays open (5000). */
-  breaker?: { failures: number; halfOpenAfterMs: number };
   /** How long `connect()` waits for the first ready connection before going on degraded; 1000. */
   startupTimeoutMs?: number;
 }
-
-type Client = Redis | Cluster;
 
 /** The commands `defineCommand` adds at run time, where TypeScript cannot see them. */
 interface Scripts {
@@ -68,93 +58,65 @@ return 0`;
 const FENCE_TTL_MS = 86_400_000;
 /** How often a waiter checks that the lock still exists: pub/sub messages are lost on reconnect. */
 const LOCK_POLL_MS = 100;
-const WARN_EVERY_MS = 5_000;
-const MAX_RECONNECT_DELAY_MS = 2_000;
-const QUIT_TIMEOUT_MS = 500;
-const FAILED = Symbol('failed');
 
 /**
  * The store shared by every replica. Redis is an optimization here, never a dependency: each call
  * is bounded by a timeout and a circuit breaker, and on any failure the store answers as a miss.
  */
 export class RedisCacheStore extends CacheStore {
-  private readonly logger = new Logger(RedisCacheStore.name);
   private readonly clock: Clock;
   private readonly channel: string;
-  private readonly breaker;
-  private readonly policy;
+  private readonly redis: GuardedRedis;
+  private readonly client: RedisClient;
+  /** Subscriber mode takes a connection over, hence a second one, shared by every waiter. */
+  private readonly subscriber: RedisClient;
   private readonly scripts: Scripts;
   private readonly waiters = new Map<string, Set<() => void>>();
   private pollTimer: NodeJS.Timeout | undefined;
-  private probeTimer: NodeJS.Timeout | undefined;
-  /** The latest failure of a call, and of the connection: the why of a degraded health(). */
-  private callError = '';
-  private connectionError = '';
-  private quietUntil = 0;
-  private suppressed = 0;
-  private closed = false;
-  /**
-   * Every call runs under this signal: each concurrent call's timeout listens on it, so it may have
-   * many listeners at once, and closing the store aborts the calls still running.
-   */
-  private readonly lifetime = new AbortController();
 
   /** Connects, waiting a bounded time for Redis; a store whose Redis is down works, degraded. */
   static async connect(options: RedisCacheStoreOptions): Promise<RedisCacheStore> {
     if (/[{}]/.test(options.prefix)) {
       throw new Error('The Redis key prefix must not contain { or }: they delimit the hash tag');
     }
-    const target = parseRedisUrl(options.url);
-    const store = new RedisCacheStore(target, options, createClient(target), createClient(target));
-    await store.start(options.startupTimeoutMs ?? 1_000);
+    const store = new RedisCacheStore(parseRedisUrl(options.url), options);
+    await store.redis.connect(options.startupTimeoutMs ?? 1_000, store.subscriber);
     return store;
   }
 
   private constructor(
-    private readonly target: RedisTarget,
+    target: RedisTarget,
     private readonly options: RedisCacheStoreOptions,
-    private readonly client: Client,
-    /** Subscriber mode takes a connection over, hence a second one, shared by every waiter. */
-    private readonly subscriber: Client,
   ) {
     super();
-    setMaxListeners(0, this.lifetime.signal);
     this.clock = options.clock ?? new SystemClock();
     this.channel = `${options.prefix}filled`;
-    const { failures = 5, halfOpenAfterMs = 5_000 } = options.breaker ?? {};
-    this.breaker = circuitBreaker(handleAll, {
-      halfOpenAfter: halfOpenAfterMs,
-      breaker: new ConsecutiveBreaker(failures),
-    });
-    // Aggressive: a Redis that does not answer must not hold a request, whatever it does later.
-    this.policy = wrap(
-      this.breaker,
-      timeout(options.commandTimeoutMs ?? 150, TimeoutStrategy.Aggressive),
+    this.redis = new GuardedRedis(
+      target,
+      {
+        context: RedisCacheStore.name,
+        label: 'Redis cache',
+        onBreak: () => this.wakeAll(),
+      },
+      options,
     );
-    this.breaker.onBreak(() => {
-      if (this.closed) return;
-      this.warn(`circuit open after ${failures} consecutive failures`);
-      for (const key of [...this.waiters.keys()]) this.wake(key);
-      // Probe without waiting for traffic, so that health() turns ok again on an idle replica, and
-      // again until the circuit closes: a probe can find it still open, which changes nothing.
-      const probe = (): void => {
-        clearTimeout(this.probeTimer);
-        this.probeTimer = setTimeout(() => {
-          void this.call('ping', () => client.ping(), 0).then(() => {
-            if (!this.closed && this.breaker.state !== CircuitState.Closed) probe();
-          });
-        }, halfOpenAfterMs).unref();
-      };
-      probe();
+    this.client = this.redis.client;
+    this.subscriber = createClient(target);
+    this.subscriber.on('error', (error) => this.redis.warn('subscriber connection error', error));
+    this.subscriber.on('message', (_channel: string, key: string) => this.wake(key));
+    // On every (re)connection: a subscription made while Redis was down never took.
+    this.subscriber.on('ready', () => {
+      this.subscriber
+        .subscribe(this.channel)
+        .catch((error) => this.redis.warn('subscribe failed', error));
     });
-    this.breaker.onReset(() => this.logger.log(`Redis cache ${target.redacted} is back`));
-    client.defineCommand('cacheAcquire', { numberOfKeys: 3, lua: ACQUIRE });
-    client.defineCommand('cacheFulfil', { numberOfKeys: 2, lua: FULFIL });
-    this.scripts = client as unknown as Scripts;
+    this.client.defineCommand('cacheAcquire', { numberOfKeys: 3, lua: ACQUIRE });
+    this.client.defineCommand('cacheFulfil', { numberOfKeys: 2, lua: FULFIL });
+    this.scripts = this.client as unknown as Scripts;
   }
 
   async get(key: string): Promise<StoredEntry | undefined> {
-    const fields = await this.call(
+    const fields = await this.redis.call(
       'get',
       () => this.client.hmgetBuffer(this.valueKey(key), 'v', 't', 'f', 's'),
       FAILED,
@@ -177,7 +139,7 @@ export class RedisCacheStore extends CacheStore {
     const valueKey = this.valueKey(key);
     // `n` stays: a plain write must not let a late lease overwrite a newer value.
     const fields = { v: entry.value, t: entry.fetchedAt, f: entry.freshUntil, s: entry.staleUntil };
-    await this.call(
+    await this.redis.call(
       'set',
       async () => {
         if (ttl > 0) await this.client.multi().hset(valueKey, fields).pexpire(valueKey, ttl).exec();
@@ -191,7 +153,7 @@ export class RedisCacheStore extends CacheStore {
     const token = randomUUID();
     const base = this.valueKey(key);
     const lease = Math.max(1, Math.ceil(leaseMs));
-    const fence = await this.call(
+    const fence = await this.redis.call(
       'acquire',
       () =>
         this.scripts.cacheAcquire(
@@ -212,7 +174,7 @@ export class RedisCacheStore extends CacheStore {
   async fulfil(lease: Lease, entry: StoredEntry | null): Promise<void> {
     const base = this.valueKey(lease.key);
     const head = [base, `${base}:lock`, lease.token, lease.fence, this.channel, lease.key] as const;
-    await this.call(
+    await this.redis.call(
       'fulfil',
       () =>
         entry === null
@@ -230,7 +192,7 @@ export class RedisCacheStore extends CacheStore {
   }
 
   async waitFor(key: string, timeoutMs: number): Promise<StoredEntry | undefined> {
-    if (this.closed || this.breaker.state === CircuitState.Open) return undefined;
+    if (this.redis.closed || this.redis.circuit === CircuitState.Open) return undefined;
     await new Promise<void>((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -261,83 +223,37 @@ export class RedisCacheStore extends CacheStore {
       for (const node of nodes) {
         let cursor = '0';
         do {
-          const [next, keys] = await this.policy.execute(() =>
+          const [next, keys] = await this.redis.execute(() =>
             node.scan(cursor, 'MATCH', pattern, 'COUNT', 500),
           );
           cursor = next;
           if (keys.length === 0) continue;
           // One UNLINK per key: a multi-key UNLINK fails across Cluster slots.
-          const results = await this.policy.execute(() =>
+          const results = await this.redis.execute(() =>
             node.pipeline(keys.map((k) => ['unlink', k])).exec(),
           );
           count += results?.filter(([error, n]) => error === null && n === 1).length ?? 0;
         } while (cursor !== '0');
       }
     } catch (error) {
-      this.warn('clear failed', error);
+      this.redis.warn('clear failed', error);
     }
     return count;
   }
 
   health(): StoreHealth {
-    let detail: string | undefined;
-    if (this.closed) detail = 'closed';
-    else if (this.client.status !== 'ready') {
-      const why = this.connectionError === '' ? '' : `: ${this.connectionError}`;
-      detail = `connection ${this.client.status}${why}`;
-    } else if (this.breaker.state !== CircuitState.Closed) {
-      detail = `circuit open: ${this.callError}`;
-    }
-    return detail === undefined
-      ? { store: 'redis', status: 'ok' }
-      : { store: 'redis', status: 'degraded', detail };
+    return this.redis.health();
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.lifetime.abort();
-    clearTimeout(this.probeTimer);
-    for (const key of [...this.waiters.keys()]) this.wake(key);
-    await Promise.all([quit(this.client), quit(this.subscriber)]);
-  }
-
-  private async start(boundMs: number): Promise<void> {
-    this.client.on('error', (error: Error) => {
-      this.connectionError = this.warn('connection error', error);
-    });
-    this.client.on('ready', () => {
-      this.connectionError = '';
-    });
-    this.subscriber.on('error', (error) => this.warn('subscriber connection error', error));
-    this.subscriber.on('message', (_channel: string, key: string) => this.wake(key));
-    // On every (re)connection: a subscription made while Redis was down never took.
-    this.subscriber.on('ready', () => {
-      this.subscriber
-        .subscribe(this.channel)
-        .catch((error) => this.warn('subscribe failed', error));
-    });
-    const ready = Promise.allSettled([this.client.connect(), this.subscriber.connect()]);
-    await Promise.race([ready, delay(boundMs, undefined, { ref: false })]);
-  }
-
-  /** Runs one Redis call under the policy; on any failure logs (rate-limited) and returns `fallback`. */
-  private async call<T, F>(
-    operation: string,
-    command: () => Promise<T>,
-    fallback: F,
-  ): Promise<T | F> {
-    if (this.closed) return fallback;
-    try {
-      return await this.policy.execute(command, this.lifetime.signal);
-    } catch (error) {
-      this.callError = this.warn(`${operation} failed`, error);
-      return fallback;
-    }
+    if (this.redis.closed) return;
+    const closing = this.redis.close(this.subscriber);
+    this.wakeAll();
+    await closing;
   }
 
   private async wakeIfUnlocked(key: string): Promise<void> {
-    const exists = await this.call(
+    const exists = await this.redis.call(
       'waitFor',
       () => this.client.exists(`${this.valueKey(key)}:lock`),
       0,
@@ -349,6 +265,10 @@ export class RedisCacheStore extends CacheStore {
     for (const done of [...(this.waiters.get(key) ?? [])]) done();
   }
 
+  private wakeAll(): void {
+    for (const key of [...this.waiters.keys()]) this.wake(key);
+  }
+
   private valueKey(key: string): string {
     // The braces make a hash tag: the value, lock and fence keys share a Cluster slot.
     return `${this.options.prefix}{${key}}`;
@@ -358,68 +278,4 @@ export class RedisCacheStore extends CacheStore {
   private ttlOf(entry: StoredEntry): number {
     return Math.ceil(entry.staleUntil - this.clock.now());
   }
-
-  /** Logs at most one warning per WARN_EVERY_MS; returns the reason, scrubbed of credentials. */
-  private warn(message: string, error?: unknown): string {
-    const reason = error instanceof Error ? this.scrub(error.message).slice(0, 200) : '';
-    const now = Date.now();
-    if (now < this.quietUntil) {
-      this.suppressed++;
-      return reason;
-    }
-    this.quietUntil = now + WARN_EVERY_MS;
-    const more = this.suppressed > 0 ? ` (${this.suppressed} more since the last warning)` : '';
-    this.suppressed = 0;
-    const why = reason === '' ? '' : `: ${reason}`;
-    this.logger.warn(`Redis cache ${this.target.redacted}: ${message}${why}${more}`);
-    return reason;
-  }
-
-  /** Belt and braces: no message that reaches a log or health() may carry the password. */
-  private scrub(text: string): string {
-    const { password } = this.target;
-    const redacted = redactRedisUrl(text);
-    return password ? redacted.split(password).join('***') : redacted;
-  }
-}
-
-function createClient(target: RedisTarget): Client {
-  // Reconnect forever, so that Redis coming back needs no restart of the gateway.
-  const retryStrategy = (attempt: number): number =>
-    Math.min(MAX_RECONNECT_DELAY_MS, 50 * 2 ** attempt);
-  // `disconnectTimeout` (missing from the typings): how long ioredis keeps a timer for a socket it
-  // closes, even one already closed; its 2 s default holds a shutting-down process that long.
-  const connection: RedisOptions & { disconnectTimeout: number } = {
-    ...(target.username !== undefined && { username: target.username }),
-    ...(target.password !== undefined && { password: target.password }),
-    ...(target.tls && { tls: {} }),
-    lazyConnect: true,
-    connectTimeout: 2_000,
-    maxRetriesPerRequest: 1,
-    disconnectTimeout: 200,
-  };
-  // No offline queue: while disconnected, a call fails at once instead of waiting for a reconnect.
-  if (target.cluster) {
-    return new Cluster(target.nodes, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      clusterRetryStrategy: retryStrategy,
-      redisOptions: connection,
-    });
-  }
-  return new Redis({
-    ...connection,
-    ...target.nodes[0],
-    db: target.db,
-    enableOfflineQueue: false,
-    retryStrategy,
-  });
-}
-
-async function quit(client: Client): Promise<void> {
-  if (client.status === 'ready') {
-    await Promise.race([client.quit().catch(() => 'OK'), delay(QUIT_TIMEOUT_MS)]);
-  }
-  // Also stops the reconnecting of a client that never got ready.
-  if (client.status !== 'end') client.disconnect();
 }

@@ -1,21 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Logger } from '@nestjs/common';
-import {
-  CircuitState,
-  ConsecutiveBreaker,
-  TimeoutStrategy,
-  circuitBreaker,
-  handleAll,
-  timeout,
-  wrap,
-} from 'cockatiel';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { ProviderName } from '../call-logs/call-log.js';
 import { type Clock, SystemClock } from '../common/clock.js';
-import { redactRedisUrl } from '../cache/redis-url.js';
+import { FAILED, type GuardOptions, GuardedRedis } from '../cache/guarded-redis.js';
+import { RedisUrlError, parseRedisUrl } from '../cache/redis-url.js';
 import { UpstreamError } from './upstream-error.js';
 import { upstreamLabel } from './upstream-http.js';
 
@@ -31,7 +22,7 @@ export interface RateLimiterOptions {
   clock?: Clock;
 }
 
-export interface RedisRateLimiterOptions extends RateLimiterOptions {
+export interface RedisRateLimiterOptions extends RateLimiterOptions, GuardOptions {
   /** `redis://` or `rediss://` (TLS). */
   url: string;
   /** Namespaces every key: a key is `<prefix>:<account>`. */
@@ -41,10 +32,6 @@ export interface RedisRateLimiterOptions extends RateLimiterOptions {
    * `floor(points / expectedReplicas)` on its own so that the fleet stays under the limit. Default 2.
    */
   expectedReplicas?: number;
-  /** Bound on every Redis call, in ms; default 150. */
-  commandTimeoutMs?: number;
-  /** Consecutive failures that open the circuit (default 5), and how long it stays open (5000). */
-  breaker?: { failures: number; halfOpenAfterMs: number };
   /** How long `connect()` waits for the first ready connection before going on degraded; 1000. */
   startupTimeoutMs?: number;
 }
@@ -284,11 +271,6 @@ for i = 2, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1`;
 
-const WARN_EVERY_MS = 5_000;
-const MAX_RECONNECT_DELAY_MS = 2_000;
-const QUIT_TIMEOUT_MS = 500;
-const FAILED = Symbol('failed');
-
 /**
  * The limiter every replica shares, in Redis. Redis must never hold a request up: each call is
  * bounded by a timeout and a circuit breaker, and while Redis cannot answer each replica keeps to
@@ -301,7 +283,8 @@ const FAILED = Symbol('failed');
  * granted after this one last heard from Redis is unknown to it.
  */
 export class RedisRateLimiter extends WaitingRateLimiter {
-  private readonly logger = new Logger(RedisRateLimiter.name);
+  private readonly redis: GuardedRedis<Redis>;
+  private readonly client: Redis;
   private readonly store: RateLimiterRedis;
   private readonly local: SlidingLog;
   /** Grants made while Redis could not answer, not yet written back. */
@@ -317,32 +300,20 @@ export class RedisRateLimiter extends WaitingRateLimiter {
   private resyncing: Promise<void> | undefined;
   /** Per account: when Redis last answered a take, and how many grants of others it held. */
   private readonly lastShared = new Map<string, { at: number; others: number }>();
-  private readonly breaker;
-  private readonly policy;
-  private readonly redacted: string;
-  private probeTimer: NodeJS.Timeout | undefined;
   /**
    * Until then, grants made on the fallback still count within the window, and Redis does not know
    * of them: every take must also fit this replica's share.
    */
   private sharedUntil = Number.NEGATIVE_INFINITY;
-  private callError = '';
-  private connectionError = '';
-  private quietUntil = 0;
-  private suppressed = 0;
-  private closed = false;
 
   /** Connects, waiting a bounded time for Redis; a limiter whose Redis is down works, degraded. */
   static async connect(options: RedisRateLimiterOptions): Promise<RedisRateLimiter> {
-    const limiter = new RedisRateLimiter(options, createClient(options.url));
-    await limiter.start(options.startupTimeoutMs ?? 1_000);
+    const limiter = new RedisRateLimiter(options);
+    await limiter.redis.connect(options.startupTimeoutMs ?? 1_000);
     return limiter;
   }
 
-  private constructor(
-    options: RedisRateLimiterOptions,
-    private readonly client: Redis,
-  ) {
+  private constructor(options: RedisRateLimiterOptions) {
     super(options);
     const replicas = options.expectedReplicas ?? 2;
     if (!Number.isInteger(replicas) || replicas < 1) {
@@ -352,12 +323,27 @@ export class RedisRateLimiter extends WaitingRateLimiter {
     // replica could not call the provider at all without Redis.
     this.fallbackPoints = Math.max(1, Math.floor(this.limit.points / replicas));
     this.replicas = replicas;
+    const target = parseRedisUrl(options.url);
+    if (target.cluster) {
+      throw new RedisUrlError(
+        `${target.redacted}: the rate limiter needs one Redis, not a Cluster`,
+      );
+    }
+    this.redis = new GuardedRedis<Redis>(
+      target,
+      {
+        context: RedisRateLimiter.name,
+        label: 'Rate limiter Redis',
+        meanwhile: 'on the local fallback',
+      },
+      options,
+    );
+    this.client = this.redis.client;
     this.prefix = options.prefix;
     this.local = new SlidingLog(this.limit.durationMs, this.clock);
     this.unsynced = new SlidingLog(this.limit.durationMs, this.clock);
-    this.redacted = redactRedisUrl(options.url);
     this.store = new RateLimiterRedis({
-      storeClient: client,
+      storeClient: this.client,
       keyPrefix: options.prefix,
       points: this.limit.points,
       // Unused by the script, which has the exact window; whole seconds make the library run it.
@@ -366,32 +352,14 @@ export class RedisRateLimiter extends WaitingRateLimiter {
       // Fails at once while disconnected, instead of spending the timeout.
       rejectIfRedisNotReady: true,
     });
-    const { failures = 5, halfOpenAfterMs = 5_000 } = options.breaker ?? {};
-    this.breaker = circuitBreaker(handleAll, {
-      halfOpenAfter: halfOpenAfterMs,
-      breaker: new ConsecutiveBreaker(failures),
+    // A dropped connection may be a restart that emptied Redis.
+    this.client.on('close', () => {
+      if (this.generation !== null) this.loseContact();
     });
-    // Aggressive: a Redis that does not answer must not hold a request, whatever it does later.
-    this.policy = wrap(
-      this.breaker,
-      timeout(options.commandTimeoutMs ?? 150, TimeoutStrategy.Aggressive),
-    );
-    this.breaker.onBreak(() => {
-      if (this.closed) return;
-      this.warn(`circuit open after ${failures} consecutive failures; on the local fallback`);
-      // Probe without waiting for traffic, so that health() turns ok again on an idle replica, and
-      // again until the circuit closes: a probe can find it still open, which changes nothing.
-      const probe = (): void => {
-        clearTimeout(this.probeTimer);
-        this.probeTimer = setTimeout(() => {
-          void this.call(() => client.ping()).then(() => {
-            if (!this.closed && this.breaker.state !== CircuitState.Closed) probe();
-          });
-        }, halfOpenAfterMs).unref();
-      };
-      probe();
+    this.client.on('ready', () => {
+      // Written back at once, not at the next take: an idle replica's grants count for the others.
+      if (this.outOfSync) void this.resync();
     });
-    this.breaker.onReset(() => this.logger.log(`Rate limiter Redis ${this.redacted} is back`));
   }
 
   protected async attempt(account: string): Promise<Attempt> {
@@ -402,7 +370,7 @@ export class RedisRateLimiter extends WaitingRateLimiter {
       if (!local.granted) return local;
       reserved = local.at;
     }
-    const shared = await this.call(() => this.consume(account));
+    const shared = await this.redis.call('take', () => this.consume(account), FAILED);
     if (shared === FAILED) {
       this.loseContact();
       if (reserved === undefined) {
@@ -467,32 +435,36 @@ export class RedisRateLimiter extends WaitingRateLimiter {
   }
 
   private async writeBack(): Promise<void> {
-    const generation = await this.call(async () => {
-      const current = String(
-        // A new name each time: a Redis that restarted empty must not get the name it had.
-        await this.client.eval(GENERATION_SCRIPT, 1, `${this.prefix}:generation`, randomUUID()),
-      );
-      const lost = this.generation !== null && current !== this.generation;
-      for (const account of new Set([...this.local.keys(), ...this.unsynced.keys()])) {
-        const grants = (lost ? this.local : this.unsynced).entries(account);
-        if (grants.length === 0) continue;
-        // Stable members, so that a grant written back twice still counts once.
-        const nths = new Map<number, number>();
-        const pairs = grants.flatMap((at) => {
-          const nth = (nths.get(at) ?? 0) + 1;
-          nths.set(at, nth);
-          return [String(at), `${this.member}:${at}:${nth}`];
-        });
-        await this.client.eval(
-          RESEED_SCRIPT,
-          1,
-          `${this.prefix}:${account}`,
-          String(this.limit.durationMs),
-          ...pairs,
+    const generation = await this.redis.call(
+      'write-back',
+      async () => {
+        const current = String(
+          // A new name each time: a Redis that restarted empty must not get the name it had.
+          await this.client.eval(GENERATION_SCRIPT, 1, `${this.prefix}:generation`, randomUUID()),
         );
-      }
-      return current;
-    });
+        const lost = this.generation !== null && current !== this.generation;
+        for (const account of new Set([...this.local.keys(), ...this.unsynced.keys()])) {
+          const grants = (lost ? this.local : this.unsynced).entries(account);
+          if (grants.length === 0) continue;
+          // Stable members, so that a grant written back twice still counts once.
+          const nths = new Map<number, number>();
+          const pairs = grants.flatMap((at) => {
+            const nth = (nths.get(at) ?? 0) + 1;
+            nths.set(at, nth);
+            return [String(at), `${this.member}:${at}:${nth}`];
+          });
+          await this.client.eval(
+            RESEED_SCRIPT,
+            1,
+            `${this.prefix}:${account}`,
+            String(this.limit.durationMs),
+            ...pairs,
+          );
+        }
+        return current;
+      },
+      FAILED,
+    );
     if (generation === FAILED) return this.loseContact();
     this.generation = generation;
     this.unsynced.clear();
@@ -500,46 +472,12 @@ export class RedisRateLimiter extends WaitingRateLimiter {
   }
 
   health(): RateLimiterHealth {
-    let detail: string | undefined;
-    if (this.closed) detail = 'closed';
-    else if (this.client.status !== 'ready') {
-      const why = this.connectionError === '' ? '' : `: ${this.connectionError}`;
-      detail = `connection ${this.client.status}${why}; on the local fallback`;
-    } else if (this.breaker.state !== CircuitState.Closed) {
-      detail = `circuit open: ${this.callError}; on the local fallback`;
-    }
-    return detail === undefined
-      ? { store: 'redis', status: 'ok' }
-      : { store: 'redis', status: 'degraded', detail };
+    return this.redis.health();
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
     this.lifetime.abort();
-    clearTimeout(this.probeTimer);
-    if (this.client.status === 'ready') {
-      await Promise.race([this.client.quit().catch(() => 'OK'), delay(QUIT_TIMEOUT_MS)]);
-    }
-    // Also stops the reconnecting of a client that never got ready.
-    if (this.client.status !== 'end') this.client.disconnect();
-  }
-
-  private async start(boundMs: number): Promise<void> {
-    this.client.on('error', (error: Error) => {
-      this.connectionError = this.warn('connection error', error);
-    });
-    this.client.on('ready', () => {
-      this.connectionError = '';
-      // Written back at once, not at the next take: an idle replica's grants count for the others.
-      if (this.outOfSync) void this.resync();
-    });
-    // A dropped connection may be a restart that emptied Redis.
-    this.client.on('close', () => {
-      if (this.generation !== null) this.loseContact();
-    });
-    const ready = this.client.connect().catch(() => undefined);
-    await Promise.race([ready, delay(boundMs, undefined, { ref: false })]);
+    await this.redis.close();
   }
 
   private async consume(
@@ -561,55 +499,4 @@ export class RedisRateLimiter extends WaitingRateLimiter {
       throw refusal;
     }
   }
-
-  /** Runs one Redis call under the policy; on any failure logs (rate-limited) and returns FAILED. */
-  private async call<T>(command: () => Promise<T>): Promise<T | typeof FAILED> {
-    if (this.closed) return FAILED;
-    try {
-      return await this.policy.execute(command, this.lifetime.signal);
-    } catch (error) {
-      this.callError = this.warn('call failed; on the local fallback', error);
-      return FAILED;
-    }
-  }
-
-  /** Logs at most one warning per WARN_EVERY_MS; returns the reason, scrubbed of credentials. */
-  private warn(message: string, error?: unknown): string {
-    // A refused connection comes as an AggregateError with an empty message: its code says more.
-    const text =
-      error instanceof Error
-        ? error.message || (error as NodeJS.ErrnoException).code || error.name
-        : '';
-    const reason = redactRedisUrl(text).slice(0, 200);
-    const now = Date.now();
-    if (now < this.quietUntil) {
-      this.suppressed++;
-      return reason;
-    }
-    this.quietUntil = now + WARN_EVERY_MS;
-    const more = this.suppressed > 0 ? ` (${this.suppressed} more since the last warning)` : '';
-    this.suppressed = 0;
-    const why = reason === '' ? '' : `: ${reason}`;
-    this.logger.warn(`Rate limiter Redis ${this.redacted}: ${message}${why}${more}`);
-    return reason;
-  }
-}
-
-function createClient(url: string): Redis {
-  const { protocol } = new URL(url);
-  if (protocol !== 'redis:' && protocol !== 'rediss:') {
-    throw new Error(`${redactRedisUrl(url)}: the rate limiter needs a redis:// or rediss:// URL`);
-  }
-  // `disconnectTimeout` (missing from the typings): its 2 s default holds a closing process that long.
-  const options: RedisOptions & { disconnectTimeout: number } = {
-    lazyConnect: true,
-    connectTimeout: 2_000,
-    maxRetriesPerRequest: 1,
-    disconnectTimeout: 200,
-    // While disconnected, a call fails at once (and falls back) instead of waiting to reconnect.
-    enableOfflineQueue: false,
-    // Reconnect forever, so that Redis coming back needs no restart of the gateway.
-    retryStrategy: (attempt: number) => Math.min(MAX_RECONNECT_DELAY_MS, 50 * 2 ** attempt),
-  };
-  return new Redis(url, options);
 }
