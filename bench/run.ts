@@ -11,6 +11,7 @@ import { Clock } from '../src/common/clock.js';
 import { Deadline } from '../src/common/deadline.js';
 import { ProviderRegistry } from '../src/providers/provider-registry.js';
 import { Redis } from 'ioredis';
+import { deletePrefix } from '../test/redis-keys.js';
 
 /*
  * `npm run bench`: the gateway against the simulators, reported as ratios measured in one run.
@@ -148,7 +149,7 @@ async function main(): Promise<void> {
 
   for (const app of [shared, single, ...replicas]) await app.app.close();
   await plainRedis.close();
-  await clearPrefix(redis, prefix);
+  await deletePrefix(REDIS_URL, prefix);
   redis.disconnect();
   await plain.close();
   await warm.app.close();
@@ -302,16 +303,6 @@ async function listen(
 ): Promise<{ app: NestFastifyApplication; url: string }> {
   await app.listen(0, '127.0.0.1');
   return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
-}
-
-/** Deletes the benchmark's own keys, and nothing else. */
-async function clearPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    if (keys.length > 0) await redis.unlink(...keys);
-    cursor = next;
-  } while (cursor !== '0');
 }
 
 function iso(ms: number): string {

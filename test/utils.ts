@@ -1,5 +1,4 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Redis } from 'ioredis';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { createApp } from '../src/app.js';
@@ -9,6 +8,8 @@ import { mapCinnoxRecord } from '../src/cinnox/cinnox.mapper.js';
 import { CinnoxSimulator } from '../src/cinnox/cinnox.simulator.js';
 import { mapKaleyraRecord } from '../src/kaleyra/kaleyra.mapper.js';
 import { KaleyraSimulator } from '../src/kaleyra/kaleyra.simulator.js';
+
+export { countKeys, deletePrefix } from './redis-keys.js';
 
 export interface Simulators {
   cinnox: CinnoxSimulator;
@@ -148,38 +149,6 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** A key prefix of the test's own, so that nothing else in the shared Redis is touched. */
 export function testPrefix(name: string): string {
   return `test:${name}:${Math.random().toString(36).slice(2, 10)}:`;
-}
-
-/** Calls `each` with every batch of keys under a prefix, on a connection of its own. */
-async function forEachKeyBatch(
-  url: string,
-  prefix: string,
-  each: (redis: Redis, keys: string[]) => Promise<unknown>,
-): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length > 0) await each(redis, keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
-
-/** Deletes the test's own keys, and nothing else. */
-export async function deletePrefix(url: string, prefix: string): Promise<void> {
-  await forEachKeyBatch(url, prefix, (redis, keys) => redis.unlink(...keys));
-}
-
-/** How many keys the store holds under a prefix. */
-export async function countKeys(url: string, prefix: string): Promise<number> {
-  let count = 0;
-  await forEachKeyBatch(url, prefix, (_redis, keys) => Promise.resolve((count += keys.length)));
-  return count;
 }
 
 /** Upstream requests both simulators have served since their last reset. */

@@ -76,12 +76,15 @@ export class SliceCache implements OnModuleDestroy {
     if (entry !== undefined && !refresh) {
       if (now < entry.freshUntil) return this.read(key, entry, 'hit');
       if (now < entry.staleUntil) {
-        this.inBackground(key, () => this.fill(key, provider, slice, pushdown, undefined, 'miss'));
+        this.inBackground(key, () =>
+          this.fill({ key, provider, slice, pushdown, outcome: 'miss' }),
+        );
         return this.read(key, entry, 'stale');
       }
     }
+    const outcome = refresh ? 'refresh' : 'miss';
     return this.shared(key, () =>
-      this.fill(key, provider, slice, pushdown, entry, refresh ? 'refresh' : 'miss'),
+      this.fill({ key, provider, slice, pushdown, fallback: entry, outcome }),
     );
   }
 
@@ -113,14 +116,8 @@ export class SliceCache implements OnModuleDestroy {
    * Fetches the slice under the store's lease, or waits for whoever holds it (another replica) and
    * takes its result. A waiter that gets nothing (the holder failed or died) fetches itself.
    */
-  private async fill(
-    key: string,
-    provider: CallLogProvider,
-    slice: Slice,
-    pushdown: Pushdown,
-    fallback: StoredEntry | undefined,
-    outcome: 'miss' | 'refresh',
-  ): Promise<CachedSliceResult> {
+  private async fill(job: Fill): Promise<CachedSliceResult> {
+    const { key } = job;
     const { leaseMs, waitTimeoutMs } = this.config.cache;
     let lease = await this.store.acquire(key, leaseMs);
     if (lease === null) {
@@ -134,23 +131,19 @@ export class SliceCache implements OnModuleDestroy {
       };
     }
     // Another replica may have filled the key between our read and our lease: then its fill is ours.
-    if (outcome === 'miss') {
+    if (job.outcome === 'miss') {
       const filled = await this.store.get(key);
       if (filled !== undefined && this.clock.now() < filled.freshUntil) {
         await this.store.fulfil(lease, null);
         return this.read(key, filled, 'collapsed');
       }
     }
-    return this.fetchAndStore(lease, provider, slice, pushdown, fallback, outcome);
+    return this.fetchAndStore(lease, job);
   }
 
   private async fetchAndStore(
     lease: Lease,
-    provider: CallLogProvider,
-    slice: Slice,
-    pushdown: Pushdown,
-    fallback: StoredEntry | undefined,
-    outcome: 'miss' | 'refresh',
+    { provider, slice, pushdown, fallback, outcome }: Fill,
   ): Promise<CachedSliceResult> {
     let fetched: SliceResult;
     try {
@@ -228,6 +221,17 @@ export class SliceCache implements OnModuleDestroy {
     this.background.add(task);
     void task.finally(() => this.background.delete(task));
   }
+}
+
+/** A slice to fetch into the cache, and what stands in for it should the provider fail. */
+interface Fill {
+  key: string;
+  provider: CallLogProvider;
+  slice: Slice;
+  pushdown: Pushdown;
+  /** The stored entry, past its freshness: served stale if the fetch fails. */
+  fallback?: StoredEntry;
+  outcome: 'miss' | 'refresh';
 }
 
 interface Decoded {
