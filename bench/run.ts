@@ -1,8 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import Fastify from 'fastify';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../src/app.js';
 import type { Environment } from '../src/app.module.js';
 import type { CallLog } from '../src/call-logs/call-log.js';
 import { CinnoxSimulator } from '../src/cinnox/cinnox.simulator.js';
@@ -12,6 +10,7 @@ import { Deadline } from '../src/common/deadline.js';
 import { ProviderRegistry } from '../src/providers/provider-registry.js';
 import { Redis } from 'ioredis';
 import { deletePrefix } from '../test/redis-keys.js';
+import { serveGateway } from '../test/utils.js';
 
 /*
  * `npm run bench`: the gateway against the simulators, reported as ratios measured in one run.
@@ -44,7 +43,7 @@ async function main(): Promise<void> {
     KaleyraSimulator.start({ seed: 7 }),
   ]);
   const env = (extra: Environment): Environment => simulatorEnv(cinnox, kaleyra, extra);
-  const warm = await listen(await createApp(env({})));
+  const warm = await serveGateway(env({}));
   const { upstreamRequests, resetStats } = counters(cinnox, kaleyra);
 
   const lines: string[] = [];
@@ -75,7 +74,7 @@ async function main(): Promise<void> {
 
   // The same, with the slices in Redis, against a plain route that reads the same bytes from Redis.
   const prefix = `bench:${process.pid}:`;
-  const shared = await listen(await createApp(env({ REDIS_URL, CACHE_PREFIX: prefix })));
+  const shared = await serveGateway(env({ REDIS_URL, CACHE_PREFIX: prefix }));
   await fetch(`${shared.url}${path}`);
   const redis = new Redis(REDIS_URL);
   await redis.set(`${prefix}plain-page`, bytes);
@@ -122,14 +121,12 @@ async function main(): Promise<void> {
   // 100 identical cold requests at once, over two replicas sharing Redis.
   const coldWindow = `/call-logs?since=${iso(now - 3 * DAY)}&until=${iso(now - 2 * DAY)}&limit=200`;
   resetStats();
-  const single = await listen(
-    await createApp(env({ REDIS_URL, CACHE_PREFIX: `${prefix}single:` })),
-  );
+  const single = await serveGateway(env({ REDIS_URL, CACHE_PREFIX: `${prefix}single:` }));
   await fetch(`${single.url}${coldWindow}`);
   const alone = upstreamRequests();
   const replicas = [
-    await listen(await createApp(env({ REDIS_URL, CACHE_PREFIX: `${prefix}flight:` }))),
-    await listen(await createApp(env({ REDIS_URL, CACHE_PREFIX: `${prefix}flight:` }))),
+    await serveGateway(env({ REDIS_URL, CACHE_PREFIX: `${prefix}flight:` })),
+    await serveGateway(env({ REDIS_URL, CACHE_PREFIX: `${prefix}flight:` })),
   ];
   resetStats();
   const answers = await Promise.all(
@@ -172,7 +169,7 @@ async function firstPages(moment: string, at: number): Promise<string[]> {
     CinnoxSimulator.start({ seed: 7, now: clock.now }),
     KaleyraSimulator.start({ seed: 7, now: clock.now }),
   ]);
-  const app = await listen(await createApp(simulatorEnv(cinnox, kaleyra, {})));
+  const app = await serveGateway(simulatorEnv(cinnox, kaleyra, {}));
   app.app.get(Clock).now = () => at;
   cinnox.setFaults({ latencyMs: UPSTREAM_LATENCY_MS });
   kaleyra.setFaults({ latencyMs: UPSTREAM_LATENCY_MS });
@@ -296,13 +293,6 @@ async function load(url: string): Promise<Load> {
   };
   if (result.non2xx > 0) throw new Error(`${url}: ${result.non2xx} answers were not 2xx`);
   return { rps: result.requests.average, p99: result.latency.p99 };
-}
-
-async function listen(
-  app: NestFastifyApplication,
-): Promise<{ app: NestFastifyApplication; url: string }> {
-  await app.listen(0, '127.0.0.1');
-  return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
 }
 
 function iso(ms: number): string {

@@ -55,6 +55,15 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** The real gateway listening on a free port, for clients that speak real HTTP (fetch, autocannon). */
+export async function serveGateway(
+  env: Environment,
+): Promise<{ app: NestFastifyApplication; url: string }> {
+  const app = await createApp(env);
+  await app.listen(0, '127.0.0.1');
+  return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+}
+
 /** The real gateway on the real Fastify server, driven through supertest. */
 export async function startGateway(env: Environment): Promise<Gateway> {
   const app = await createApp(env);
