@@ -53,6 +53,7 @@ export class AppModule {
                   url: config.cache.redisUrl,
                   prefix: config.cache.prefix,
                   clock,
+                  commandTimeoutMs: config.cache.redisTimeoutMs,
                 }),
         },
         Metrics,

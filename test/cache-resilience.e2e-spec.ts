@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { CacheStore } from '../src/cache/cache-store.js';
 import { RedisCacheStore } from '../src/cache/redis-cache-store.js';
 import { sliceKey } from '../src/cache/slice-cache.js';
 import { ProviderRegistry } from '../src/providers/provider-registry.js';
@@ -138,6 +140,30 @@ describe('the slice cache when Redis or a lock holder fails', () => {
       expect(await countKeys(redis.url, prefix)).toBeGreaterThan(0);
     } finally {
       await replica.close();
+    }
+  });
+
+  it('CACHE_REDIS_TIMEOUT_MS bounds every call of the cache store', async () => {
+    const patient = await startGateway(
+      gatewayEnv(sims, {
+        REDIS_URL: redis.url,
+        CACHE_PREFIX: prefix,
+        CACHE_REDIS_TIMEOUT_MS: '600',
+      }),
+    );
+    const admin = new Redis(redis.url);
+    try {
+      await admin.call('CLIENT', 'PAUSE', '1500', 'ALL');
+      const started = performance.now();
+      expect(await patient.app.get(CacheStore).get('paused')).toBeUndefined();
+      const ms = performance.now() - started;
+      // The 150 ms default would have given up long before.
+      expect(ms).toBeGreaterThanOrEqual(590);
+      expect(ms).toBeLessThan(1_400);
+      await admin.ping(); // answered once the pause is over
+    } finally {
+      admin.disconnect();
+      await patient.close();
     }
   });
 });

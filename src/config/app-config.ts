@@ -191,7 +191,7 @@ class EnvironmentVariables {
   @IsInt()
   @Min(10)
   @Max(10_000)
-  CACHE_REDIS_TIMEOUT_MS: number = 250;
+  CACHE_REDIS_TIMEOUT_MS: number = 150;
 
   @Transform(toInt)
   @IsInt()

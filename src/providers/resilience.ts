@@ -233,6 +233,7 @@ export async function policyFor<T extends ProviderPolicy>(
       url,
       prefix: `${config.cache.prefix}rate`,
       expectedReplicas: replicas,
+      commandTimeoutMs: config.cache.redisTimeoutMs,
     });
   }
   return new Policy(
