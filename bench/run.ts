@@ -10,7 +10,7 @@ import { Deadline } from '../src/common/deadline.js';
 import { ProviderRegistry } from '../src/providers/provider-registry.js';
 import { Redis } from 'ioredis';
 import { deletePrefix } from '../test/redis-keys.js';
-import { serveGateway } from '../test/utils.js';
+import { DAY, REDIS_URL, serveGateway } from '../test/utils.js';
 
 /*
  * `npm run bench`: the gateway against the simulators, reported as ratios measured in one run.
@@ -22,14 +22,11 @@ import { serveGateway } from '../test/utils.js';
  * - 100 identical cold requests at once over two replicas sharing Redis: upstream requests.
  */
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const UPSTREAM_LATENCY_MS = Number(process.env.BENCH_UPSTREAM_LATENCY_MS ?? 20);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
 const CONNECTIONS = 50;
 const PAGE = 50;
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const run = promisify(execFile);
 const median = (values: number[]): number =>

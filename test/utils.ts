@@ -150,8 +150,7 @@ export function oracle(
 
 export const ids = (records: readonly CallLog[]): string[] => records.map((record) => record.id);
 
-export const HOUR = 3_600_000;
-export const DAY = 24 * HOUR;
+export { DAY, HOUR } from '../src/common/time.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -164,18 +164,15 @@ export class SliceCache implements OnModuleDestroy {
     }
     const now = this.clock.now();
     const freshUntil = now + this.freshTtl(slice, now);
+    const payload = { records: fetched.records, rejected: fetched.rejected };
     const entry: StoredEntry = {
-      value: encodeSlice({ records: fetched.records, rejected: fetched.rejected }),
+      value: encodeSlice(payload),
       fetchedAt: now,
       freshUntil,
       staleUntil: freshUntil + this.config.cache.staleTtlMs,
     };
     await this.store.fulfil(lease, entry);
-    this.remember(lease.key, {
-      payload: { records: fetched.records, rejected: fetched.rejected },
-      fetchedAt: now,
-      freshUntil,
-    });
+    this.remember(lease.key, { payload, fetchedAt: now, freshUntil });
     return { ...fetched, cache: outcome, fetchedAt: now, freshUntil };
   }
 

@@ -6,8 +6,7 @@ import { DEFAULT_LIMIT, type CallLogQueryDto } from './call-log-query.dto.js';
 import { fingerprint, type CursorCodec, type CursorState, type Position } from './cursor.js';
 import type { SortOrder } from './slice-planner.js';
 import type { CountryCode } from 'libphonenumber-js';
-
-const DAY = 86_400_000;
+import { DAY } from '../common/time.js';
 
 /** A request's query, checked and resolved: what the aggregation works from. */
 export interface ResolvedQuery {

@@ -17,8 +17,7 @@ import { resolveQuery, type ResolvedQuery } from './call-log-query.js';
 import type { CallLogQueryDto } from './call-log-query.dto.js';
 import { CursorCodec, type CursorState, type Position } from './cursor.js';
 import { SlicePlan, type SortOrder } from './slice-planner.js';
-
-const HOUR = 3_600_000;
+import { HOUR } from '../common/time.js';
 
 interface Entry {
   at: number;

@@ -1,7 +1,5 @@
 import type { Slice } from '../providers/call-log-provider.js';
-
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
+import { DAY, HOUR } from '../common/time.js';
 
 /**
  * Slice widths, narrowest first. Each divides the next and a day, so slices aligned to the UTC

@@ -8,6 +8,7 @@ import {
   type SimulatorOptions,
 } from '../simulators/simulator.js';
 import { CINNOX_MAX_LIMIT, type CinnoxCallRecord, CinnoxCode } from './cinnox.types.js';
+import { DAY } from '../common/time.js';
 
 export type CinnoxSimulatorOptions = SimulatorOptions<CinnoxCallRecord> & {
   appId?: string;
@@ -17,7 +18,6 @@ export type CinnoxSimulatorOptions = SimulatorOptions<CinnoxCallRecord> & {
 const DEFAULT_LIMIT = 100;
 /** CINNOX has a maximum but does not publish it; 31 days is this simulator's pick. */
 const MAX_QUERY_DAYS = 31;
-const DAY_MS = 86_400_000;
 
 interface Query {
   callID?: string;
@@ -124,7 +124,7 @@ function parseQuery(params: Record<string, string>): Query | string {
   if (from === null) return 'invalid startAt';
   if (to === null) return 'invalid endAt';
   if (to < from) return 'endAt is before startAt';
-  if (to - from > MAX_QUERY_DAYS * DAY_MS) return 'Exceed maximum query day';
+  if (to - from > MAX_QUERY_DAYS * DAY) return 'Exceed maximum query day';
   return { ...query, window: { from, to } };
 }
 

@@ -1,3 +1,6 @@
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+
 /**
  * RFC 3339 (`T`, `t` or a space between date and time, optional fraction, `Z` or ±hh:mm), and the
  * same without an offset, which the upstreams use for UTC.

@@ -12,6 +12,7 @@ import {
   type KaleyraStatus,
 } from '../kaleyra/kaleyra.types.js';
 import { hash32, Random } from './random.js';
+import { DAY, HOUR } from '../common/time.js';
 
 /**
  * A seeded, realistic call history for both providers: legal but awkward values included, broken
@@ -147,7 +148,6 @@ const HOURLY_VOLUME = [
   0.3, 0.2, 0.1, 0.05, 0.03,
 ];
 const WEEKEND_VOLUME = 0.15;
-const HOUR_MS = 3_600_000;
 
 export function generateCinnoxRecords(options: DatasetOptions): CinnoxCallRecord[] {
   // One stream per provider, so that a change to one provider's records leaves the other's alone.
@@ -167,10 +167,10 @@ function callTimes(
   local: Zone,
 ): number[] {
   const end = now.getTime();
-  const start = end - days * 24 * HOUR_MS;
+  const start = end - days * DAY;
   const dailyVolume = HOURLY_VOLUME.reduce((sum, v) => sum + v, 0);
   const times: number[] = [];
-  for (let hour = Math.floor(start / HOUR_MS) * HOUR_MS; hour < end; hour += HOUR_MS) {
+  for (let hour = Math.floor(start / HOUR) * HOUR; hour < end; hour += HOUR) {
     const clock = new Date(hour + local.minutes * 60_000);
     const weekend = clock.getUTCDay() === 0 || clock.getUTCDay() === 6;
     const expected =
