@@ -11,6 +11,7 @@ import {
   wrap,
 } from 'cockatiel';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { StoreHealth } from './cache-store.js';
 import { type RedisTarget, redactRedisUrl } from './redis-url.js';
 
 export type RedisClient = Redis | Cluster;
@@ -20,13 +21,6 @@ export interface GuardOptions {
   commandTimeoutMs?: number;
   /** Consecutive failures that open the circuit (default 5), and how long it stays open (5000). */
   breaker?: { failures: number; halfOpenAfterMs: number };
-}
-
-export interface RedisHealth {
-  store: 'redis';
-  status: 'ok' | 'degraded';
-  /** Why it is degraded, without credentials. */
-  detail?: string;
 }
 
 /** How the logs name a guarded connection, and what its owner does while Redis cannot answer. */
@@ -144,7 +138,7 @@ export class GuardedRedis<C extends RedisClient = RedisClient> {
     return this.policy.execute(command, this.lifetime.signal);
   }
 
-  health(): RedisHealth {
+  health(): StoreHealth {
     let detail: string | undefined;
     if (this.closed) detail = 'closed';
     else if (this.client.status !== 'ready') {

@@ -40,6 +40,6 @@ import { CinnoxSimulator } from './cinnox.simulator.js';
     CinnoxClient,
     CinnoxProvider,
   ],
-  exports: [CinnoxProvider, CinnoxPolicy],
+  exports: [CinnoxProvider],
 })
 export class CinnoxModule {}

@@ -86,13 +86,3 @@ export interface CinnoxQuery {
   offset?: number;
   limit?: number;
 }
-
-export interface CinnoxSuccessBody {
-  code: 0;
-  result: CinnoxCallRecord[];
-}
-
-export interface CinnoxErrorBody {
-  code: number;
-  message: string;
-}

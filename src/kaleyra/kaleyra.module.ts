@@ -46,6 +46,6 @@ import { KaleyraSimulator } from './kaleyra.simulator.js';
     KaleyraClient,
     KaleyraProvider,
   ],
-  exports: [KaleyraProvider, KaleyraPolicy],
+  exports: [KaleyraProvider],
 })
 export class KaleyraModule {}

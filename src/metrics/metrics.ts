@@ -2,12 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ProviderName } from '../call-logs/call-log.js';
 
+export type CircuitPosition = 'closed' | 'open' | 'half-open' | 'isolated';
+
 /** What a provider's policy reports as it works. */
 export interface PolicyObserver {
   attempt(provider: ProviderName, seconds: number, outcome: string): void;
   retry(provider: ProviderName): void;
   limiterWait(provider: ProviderName, seconds: number): void;
-  circuit(provider: ProviderName, position: 'closed' | 'half-open' | 'open' | 'isolated'): void;
+  circuit(provider: ProviderName, position: CircuitPosition): void;
 }
 
 const CIRCUIT_VALUE = { closed: 0, 'half-open': 1, open: 2, isolated: 3 } as const;

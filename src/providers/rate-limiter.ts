@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { ProviderName } from '../call-logs/call-log.js';
 import { type Clock, SystemClock } from '../common/clock.js';
+import type { StoreHealth } from '../cache/cache-store.js';
 import { FAILED, type GuardOptions, GuardedRedis } from '../cache/guarded-redis.js';
 import { RedisUrlError, parseRedisUrl } from '../cache/redis-url.js';
 import { UpstreamError } from './upstream-error.js';
@@ -36,10 +37,15 @@ export interface RedisRateLimiterOptions extends RateLimiterOptions, GuardOption
   startupTimeoutMs?: number;
 }
 
-export interface RateLimiterHealth {
-  store: 'memory' | 'redis';
-  status: 'ok' | 'degraded';
-  detail?: string;
+/** Where the limiter keeps its state, and whether it is healthy: the same shape as the cache's. */
+export type RateLimiterHealth = StoreHealth;
+
+/**
+ * What one of `replicas` replicas may use of `points` on its own: rounded down so that the shares
+ * never add up to more than the limit; at least one, or a replica could not call the provider at all.
+ */
+export function replicaShare(points: number, replicas: number): number {
+  return Math.max(1, Math.floor(points / replicas));
 }
 
 /**
@@ -319,9 +325,7 @@ export class RedisRateLimiter extends WaitingRateLimiter {
     if (!Number.isInteger(replicas) || replicas < 1) {
       throw new Error(`expectedReplicas must be a whole number above 0, not ${replicas}`);
     }
-    // Rounded down so that the shares never add up to more than the limit; at least one, or a
-    // replica could not call the provider at all without Redis.
-    this.fallbackPoints = Math.max(1, Math.floor(this.limit.points / replicas));
+    this.fallbackPoints = replicaShare(this.limit.points, replicas);
     this.replicas = replicas;
     const target = parseRedisUrl(options.url);
     if (target.cluster) {

@@ -12,19 +12,23 @@ import {
   retry,
   timeout,
   wrap,
-  type BulkheadPolicy,
   type CircuitBreakerPolicy,
   type IRetryBackoffContext,
   type TimeoutPolicy,
 } from 'cockatiel';
 import type { ProviderName } from '../call-logs/call-log.js';
+import { parseRedisUrl } from '../cache/redis-url.js';
 import type { Deadline } from '../common/deadline.js';
-import type { PolicySettings, UpstreamSettings } from '../config/app-config.js';
+import type { AppConfig, PolicySettings, UpstreamSettings } from '../config/app-config.js';
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
-import type { AppConfig } from '../config/app-config.js';
-import { MemoryRateLimiter, RedisRateLimiter, type UpstreamRateLimiter } from './rate-limiter.js';
+import {
+  MemoryRateLimiter,
+  RedisRateLimiter,
+  replicaShare,
+  type UpstreamRateLimiter,
+} from './rate-limiter.js';
 import type { UpstreamTarget } from './upstream-target.js';
-import type { PolicyObserver } from '../metrics/metrics.js';
+import type { CircuitPosition, PolicyObserver } from '../metrics/metrics.js';
 import { UpstreamError } from './upstream-error.js';
 import { upstreamLabel } from './upstream-http.js';
 
@@ -35,8 +39,6 @@ const UNWELL: ReadonlySet<UpstreamError['code']> = new Set([
   'upstream_bad_response',
 ]);
 
-export type CircuitPosition = 'closed' | 'open' | 'half-open' | 'isolated';
-
 /**
  * How one provider's requests are guarded: each attempt waits for a place in the bulkhead, passes
  * the circuit breaker and has a timeout; a transient failure (network, timeout, 429, 5xx, the
@@ -46,7 +48,8 @@ export type CircuitPosition = 'closed' | 'open' | 'half-open' | 'isolated';
  */
 export class ProviderPolicy implements OnModuleDestroy {
   private readonly breaker: CircuitBreakerPolicy;
-  private readonly bulkhead: BulkheadPolicy;
+  /** The breaker, then a place in the bulkhead: what every attempt passes. */
+  private readonly admission;
   private readonly timeout: TimeoutPolicy;
   private readonly label: string;
 
@@ -69,7 +72,7 @@ export class ProviderPolicy implements OnModuleDestroy {
         breaker: new ConsecutiveBreaker(settings.circuitFailures),
       },
     );
-    this.bulkhead = bulkhead(settings.maxConcurrency, Number.MAX_SAFE_INTEGER);
+    this.admission = wrap(this.breaker, bulkhead(settings.maxConcurrency, Number.MAX_SAFE_INTEGER));
     this.timeout = timeout(settings.upstreamTimeoutMs, TimeoutStrategy.Aggressive);
     this.observer?.circuit(provider, 'closed');
     this.breaker.onStateChange(() => this.observer?.circuit(provider, this.circuit));
@@ -104,11 +107,10 @@ export class ProviderPolicy implements OnModuleDestroy {
       },
     );
     retrying.onRetry(() => this.observer?.retry(this.provider));
-    const guarded = wrap(this.breaker, this.bulkhead);
     try {
       return await retrying.execute(
         ({ signal }) =>
-          guarded.execute(async ({ signal: admitted }) => {
+          this.admission.execute(async ({ signal: admitted }) => {
             // The slot is taken just before the request leaves, inside the bulkhead, so that what
             // the limiter counts is what the provider sees; waiting for it is not the upstream
             // being slow, so it happens outside the attempt's timeout.
@@ -217,14 +219,14 @@ export async function policyFor<T extends ProviderPolicy>(
   let limiter: UpstreamRateLimiter;
   if (url === undefined) {
     limiter = new MemoryRateLimiter({ provider, limit });
-  } else if (url.includes(',')) {
+  } else if (parseRedisUrl(url).cluster) {
     // The limiter speaks to one Redis node; on a Cluster each replica keeps to its share instead.
     new Logger('RateLimiter').warn(
       `${upstreamLabel(provider)}: REDIS_URL is a Cluster; each replica keeps to 1/${replicas} of the limit`,
     );
     limiter = new MemoryRateLimiter({
       provider,
-      limit: { ...limit, points: Math.max(1, Math.floor(ratePerMinute / replicas)) },
+      limit: { ...limit, points: replicaShare(ratePerMinute, replicas) },
     });
   } else {
     limiter = await RedisRateLimiter.connect({

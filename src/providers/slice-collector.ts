@@ -59,11 +59,6 @@ export class SliceCollector {
     return fresh;
   }
 
-  /** Counts an upstream request that brought no page (skipped for retention, say). */
-  countRequest(): void {
-    this.requests += 1;
-  }
-
   result(): SliceResult {
     return {
       records: [...this.records.values()],

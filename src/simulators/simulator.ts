@@ -5,6 +5,7 @@ import Fastify, {
   type FastifyRequest,
   type HTTPMethods,
 } from 'fastify';
+import { isRecord } from '../common/is-record.js';
 import { DEFAULT_SEED } from './dataset.js';
 import { hash32, Random } from './random.js';
 
@@ -330,7 +331,7 @@ export abstract class Simulator<R extends object> {
     });
     this.app.post('/__sim/records', (req, reply) => {
       const records: unknown = req.body;
-      if (!Array.isArray(records) || !records.every(isObject)) {
+      if (!Array.isArray(records) || !records.every(isRecord)) {
         reply.code(400);
         return { message: 'expected a JSON array of records' };
       }
@@ -370,8 +371,6 @@ function hasFault(f: SimulatorFaults): boolean {
   );
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isBoolean = (v: unknown): boolean => typeof v === 'boolean';
 const isAmount = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 const isShare = (v: unknown): boolean => isAmount(v) && (v as number) <= 1;
@@ -390,7 +389,7 @@ const FAULT_CHECKS: Record<keyof SimulatorFaults, (value: unknown) => boolean> =
 };
 
 function assertFaults(input: unknown): asserts input is Partial<SimulatorFaults> {
-  if (!isObject(input)) throw new TypeError('faults must be a JSON object');
+  if (!isRecord(input)) throw new TypeError('faults must be a JSON object');
   const checks: Record<string, ((value: unknown) => boolean) | undefined> = FAULT_CHECKS;
   for (const [key, value] of Object.entries(input)) {
     const check = checks[key];
@@ -401,7 +400,7 @@ function assertFaults(input: unknown): asserts input is Partial<SimulatorFaults>
 
 /** One string per field; a repeated field keeps its last value, as PHP-style upstreams do. */
 function fields(input: unknown): Record<string, string> {
-  if (!isObject(input)) return {};
+  if (!isRecord(input)) return {};
   const out: Record<string, string> = {};
   for (const [key, raw] of Object.entries(input)) {
     const value: unknown = Array.isArray(raw) ? raw.at(-1) : raw;
