@@ -10,10 +10,8 @@ import { CinnoxSimulator } from './cinnox.simulator.js';
 
 @Module({
   imports: [
-    HttpModule.registerAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({ timeout: config.cinnox.policy.upstreamTimeoutMs }),
-    }),
+    // No axios timeout: the policy's timeout bounds every attempt and aborts it through its signal.
+    HttpModule,
   ],
   providers: [
     {

@@ -10,10 +10,8 @@ import { KaleyraSimulator } from './kaleyra.simulator.js';
 
 @Module({
   imports: [
-    HttpModule.registerAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({ timeout: config.kaleyra.policy.upstreamTimeoutMs }),
-    }),
+    // No axios timeout: the policy's timeout bounds every attempt and aborts it through its signal.
+    HttpModule,
   ],
   providers: [
     {
