@@ -19,21 +19,12 @@ export type Environment = Record<string, string | undefined>;
 @Module({})
 export class AppModule {
   /**
-   * Without an explicit environment, `@nestjs/config` loads `.env` into the process environment and
-   * validates it before anything starts; tests pass their own environment instead.
+   * Without an explicit environment, `@nestjs/config` loads `.env` into the process environment,
+   * which is then validated before anything starts; tests pass their own environment instead.
    */
   static async forRoot(env?: Environment): Promise<DynamicModule> {
     const imports: DynamicModule[] = [];
-    if (env === undefined) {
-      imports.push(
-        await ConfigModule.forRoot({
-          validate: (vars: Environment) => {
-            loadConfig(vars);
-            return vars;
-          },
-        }),
-      );
-    }
+    if (env === undefined) imports.push(await ConfigModule.forRoot());
     const config = loadConfig(env ?? process.env);
     return {
       module: AppModule,

@@ -253,15 +253,8 @@ class PolicyVariables {
   UPSTREAM_MAX_CONCURRENCY: number = 10;
 }
 
-const POLICY_VARIABLES = [
-  'UPSTREAM_TIMEOUT_MS',
-  'UPSTREAM_RETRIES',
-  'UPSTREAM_RETRY_BASE_MS',
-  'UPSTREAM_RETRY_MAX_MS',
-  'UPSTREAM_CIRCUIT_FAILURES',
-  'UPSTREAM_CIRCUIT_COOLDOWN_MS',
-  'UPSTREAM_MAX_CONCURRENCY',
-] as const;
+/** Every field has a default, so a fresh instance names them all. */
+const POLICY_VARIABLES = Object.keys(new PolicyVariables()) as Array<keyof PolicyVariables>;
 
 /** What bounds a gateway request as a whole, whatever the providers. */
 export interface ResilienceSettings {
