@@ -110,6 +110,14 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('says what is wrong with a number: not one at all, or out of range', () => {
+    expect(problemsOf({ PORT: 'many', MAX_WINDOW_DAYS: '0', UPSTREAM_RETRIES: '3.5' })).toEqual([
+      'PORT must be an integer number',
+      'MAX_WINDOW_DAYS must not be less than 1',
+      'UPSTREAM_RETRIES must be an integer number',
+    ]);
+  });
+
   it('reports every bad variable at once', () => {
     expect(problemsOf({ PORT: '-1', LOG_LEVEL: 'loud', MAX_WINDOW_DAYS: 'x' })).toHaveLength(3);
   });

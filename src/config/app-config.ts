@@ -25,16 +25,20 @@ const blankToUndefined = ({ value }: { value: unknown }): unknown =>
 
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
-/** The environment as it arrives: every variable the gateway reads, with its rule. */
+/**
+ * The environment as it arrives: every variable the gateway reads, with its rule. A property's
+ * rules run bottom-up and stop at the first failure, so the type comes last: "many" is reported as
+ * not a number, not as out of range.
+ */
 class EnvironmentVariables {
   @IsOptional()
   @IsIn(['development', 'test', 'production'])
   NODE_ENV: string = 'development';
 
   @Transform(toInt)
-  @IsInt()
   @Min(0)
   @Max(65535)
+  @IsInt()
   PORT: number = 3000;
 
   @IsOptional()
@@ -89,27 +93,27 @@ class EnvironmentVariables {
   KALEYRA_METHOD: 'POST' | 'GET' = 'POST';
 
   @Transform(toInt)
-  @IsInt()
   @Min(1)
   @Max(1000)
+  @IsInt()
   KALEYRA_PAGE_SIZE: number = 25;
 
   @Transform(toInt)
-  @IsInt()
   @Min(0)
   @Max(1_000_000)
+  @IsInt()
   CINNOX_RATE_LIMIT_PER_MINUTE: number = 500;
 
   @Transform(toInt)
-  @IsInt()
   @Min(0)
   @Max(1_000_000)
+  @IsInt()
   KALEYRA_RATE_LIMIT_PER_MINUTE: number = 0;
 
   @Transform(toInt)
-  @IsInt()
   @Min(1)
   @Max(1000)
+  @IsInt()
   RATE_LIMIT_REPLICAS: number = 2;
 
   @Transform(blankToUndefined)
@@ -121,15 +125,15 @@ class EnvironmentVariables {
   REDIS_URL?: string;
 
   @Transform(toInt)
-  @IsInt()
   @Min(1)
   @Max(366)
+  @IsInt()
   MAX_WINDOW_DAYS: number = 31;
 
   @Transform(toInt)
-  @IsInt()
   @Min(100)
   @Max(300_000)
+  @IsInt()
   REQUEST_DEADLINE_MS: number = 10_000;
 
   @Transform(blankToUndefined)
@@ -146,57 +150,57 @@ class EnvironmentVariables {
   DEFAULT_REGION?: string;
 
   @Transform(toInt)
-  @IsInt()
   @Min(0)
   @Max(1440)
+  @IsInt()
   CACHE_SETTLE_MINUTES: number = 15;
 
   @Transform(toInt)
-  @IsInt()
   @Min(0)
   @Max(86_400)
+  @IsInt()
   CACHE_FRESH_TTL_SECONDS: number = 30;
 
   @Transform(toInt)
-  @IsInt()
   @Min(0)
   @Max(30 * 86_400)
+  @IsInt()
   CACHE_CLOSED_TTL_SECONDS: number = 86_400;
 
   @Transform(toInt)
-  @IsInt()
   @Min(0)
   @Max(30 * 86_400)
+  @IsInt()
   CACHE_STALE_TTL_SECONDS: number = 86_400;
 
   @Transform(toInt)
-  @IsInt()
   @Min(100)
   @Max(300_000)
+  @IsInt()
   CACHE_LOCK_LEASE_MS: number = 20_000;
 
   @Transform(toInt)
-  @IsInt()
   @Min(10)
   @Max(120_000)
+  @IsInt()
   CACHE_WAIT_TIMEOUT_MS: number = 5_000;
 
   @Transform(toInt)
-  @IsInt()
   @Min(1)
   @Max(10_000_000)
+  @IsInt()
   CACHE_MAX_ENTRIES: number = 20_000;
 
   @Transform(toInt)
-  @IsInt()
   @Min(10)
   @Max(10_000)
+  @IsInt()
   CACHE_REDIS_TIMEOUT_MS: number = 150;
 
   @Transform(toInt)
-  @IsInt()
   @Min(0)
   @Max(100_000_000)
+  @IsInt()
   CACHE_LOCAL_MAX_RECORDS: number = 100_000;
 
   @Matches(/^[\w:.-]{0,64}$/, {
@@ -211,45 +215,45 @@ class EnvironmentVariables {
  */
 class PolicyVariables {
   @Transform(toInt)
-  @IsInt()
   @Min(100)
   @Max(120_000)
+  @IsInt()
   UPSTREAM_TIMEOUT_MS: number = 4_000;
 
   @Transform(toInt)
-  @IsInt()
   @Min(0)
   @Max(10)
+  @IsInt()
   UPSTREAM_RETRIES: number = 2;
 
   @Transform(toInt)
-  @IsInt()
   @Min(1)
   @Max(60_000)
+  @IsInt()
   UPSTREAM_RETRY_BASE_MS: number = 100;
 
   @Transform(toInt)
-  @IsInt()
   @Min(1)
   @Max(300_000)
+  @IsInt()
   UPSTREAM_RETRY_MAX_MS: number = 2_000;
 
   @Transform(toInt)
-  @IsInt()
   @Min(1)
   @Max(1000)
+  @IsInt()
   UPSTREAM_CIRCUIT_FAILURES: number = 5;
 
   @Transform(toInt)
-  @IsInt()
   @Min(100)
   @Max(600_000)
+  @IsInt()
   UPSTREAM_CIRCUIT_COOLDOWN_MS: number = 10_000;
 
   @Transform(toInt)
-  @IsInt()
   @Min(1)
   @Max(1000)
+  @IsInt()
   UPSTREAM_MAX_CONCURRENCY: number = 10;
 }
 
