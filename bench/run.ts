@@ -3,14 +3,21 @@ import { promisify } from 'node:util';
 import Fastify from 'fastify';
 import type { Environment } from '../src/app.module.js';
 import type { CallLog } from '../src/call-logs/call-log.js';
-import { CinnoxSimulator } from '../src/cinnox/cinnox.simulator.js';
-import { KaleyraSimulator } from '../src/kaleyra/kaleyra.simulator.js';
 import { Clock } from '../src/common/clock.js';
 import { Deadline } from '../src/common/deadline.js';
 import { ProviderRegistry } from '../src/providers/provider-registry.js';
 import { Redis } from 'ioredis';
 import { deletePrefix } from '../test/redis-keys.js';
-import { DAY, REDIS_URL, serveGateway } from '../test/utils.js';
+import {
+  DAY,
+  REDIS_URL,
+  gatewayEnv,
+  resetStats,
+  serveGateway,
+  startSimulators,
+  upstreamRequests,
+  type Simulators,
+} from '../test/utils.js';
 
 /*
  * `npm run bench`: the gateway against the simulators, reported as ratios measured in one run.
@@ -35,13 +42,9 @@ const ratio = (a: number, b: number): string => (b === 0 ? '∞' : `${(a / b).to
 
 async function main(): Promise<void> {
   const now = Date.now();
-  const [cinnox, kaleyra] = await Promise.all([
-    CinnoxSimulator.start({ seed: 7 }),
-    KaleyraSimulator.start({ seed: 7 }),
-  ]);
-  const env = (extra: Environment): Environment => simulatorEnv(cinnox, kaleyra, extra);
+  const sims = await startSimulators({ seed: 7 });
+  const env = (extra: Environment): Environment => benchEnv(sims, extra);
   const warm = await serveGateway(env({}));
-  const { upstreamRequests, resetStats } = counters(cinnox, kaleyra);
 
   const lines: string[] = [];
   const print = (line: string): void => {
@@ -117,21 +120,21 @@ async function main(): Promise<void> {
 
   // 100 identical cold requests at once, over two replicas sharing Redis.
   const coldWindow = `/call-logs?since=${iso(now - 3 * DAY)}&until=${iso(now - 2 * DAY)}&limit=200`;
-  resetStats();
+  resetStats(sims);
   const single = await serveGateway(env({ REDIS_URL, CACHE_PREFIX: `${prefix}single:` }));
   await fetch(`${single.url}${coldWindow}`);
-  const alone = upstreamRequests();
+  const alone = served(sims);
   const replicas = [
     await serveGateway(env({ REDIS_URL, CACHE_PREFIX: `${prefix}flight:` })),
     await serveGateway(env({ REDIS_URL, CACHE_PREFIX: `${prefix}flight:` })),
   ];
-  resetStats();
+  resetStats(sims);
   const answers = await Promise.all(
     Array.from({ length: 100 }, (_, i) =>
       fetch(`${replicas[i % 2].url}${coldWindow}`).then((response) => response.status),
     ),
   );
-  const together = upstreamRequests();
+  const together = served(sims);
   print('');
   print(
     '| 100 identical cold requests at once, two replicas, one Redis | upstream requests | one request alone needs | 200 answers |',
@@ -147,7 +150,7 @@ async function main(): Promise<void> {
   redis.disconnect();
   await plain.close();
   await warm.app.close();
-  await Promise.all([cinnox.close(), kaleyra.close()]);
+  await sims.close();
 }
 
 /** A busy weekday morning in both providers' business hours, and a quiet Sunday evening. */
@@ -162,15 +165,11 @@ const MOMENTS = [
  */
 async function firstPages(moment: string, at: number): Promise<string[]> {
   const clock = { now: () => new Date(at) };
-  const [cinnox, kaleyra] = await Promise.all([
-    CinnoxSimulator.start({ seed: 7, now: clock.now }),
-    KaleyraSimulator.start({ seed: 7, now: clock.now }),
-  ]);
-  const app = await serveGateway(simulatorEnv(cinnox, kaleyra, {}));
+  const sims = await startSimulators({ seed: 7, now: clock.now });
+  const app = await serveGateway(benchEnv(sims, {}));
   app.app.get(Clock).now = () => at;
-  cinnox.setFaults({ latencyMs: UPSTREAM_LATENCY_MS });
-  kaleyra.setFaults({ latencyMs: UPSTREAM_LATENCY_MS });
-  const { upstreamRequests, resetStats } = counters(cinnox, kaleyra);
+  sims.cinnox.setFaults({ latencyMs: UPSTREAM_LATENCY_MS });
+  sims.kaleyra.setFaults({ latencyMs: UPSTREAM_LATENCY_MS });
   const registry = app.app.get(ProviderRegistry);
   const lines: string[] = [];
   for (const [label, span] of [
@@ -184,14 +183,14 @@ async function firstPages(moment: string, at: number): Promise<string[]> {
     let gatewayIds = '';
     let baselineIds = '';
     for (let i = 0; i < RUNS; i += 1) {
-      resetStats();
+      resetStats(sims);
       let started = performance.now();
       const body = (await (await fetch(url)).json()) as { data: CallLog[] };
       gateway.ms.push(performance.now() - started);
-      gateway.requests.push(upstreamRequests());
+      gateway.requests.push(served(sims));
       gatewayIds = body.data.map((record) => record.id).join();
 
-      resetStats();
+      resetStats(sims);
       started = performance.now();
       const all = await Promise.all(
         registry.providers.map((provider) =>
@@ -211,7 +210,7 @@ async function firstPages(moment: string, at: number): Promise<string[]> {
         )
         .slice(0, PAGE);
       baseline.ms.push(performance.now() - started);
-      baseline.requests.push(upstreamRequests());
+      baseline.requests.push(served(sims));
       baselineIds = page.map((entry) => entry.record.id).join();
     }
     if (gatewayIds !== baselineIds)
@@ -227,40 +226,19 @@ async function firstPages(moment: string, at: number): Promise<string[]> {
     );
   }
   await app.app.close();
-  await Promise.all([cinnox.close(), kaleyra.close()]);
+  await sims.close();
   return lines;
 }
 
 /** Upstream requests both simulators served since the last reset. */
-function counters(
-  cinnox: CinnoxSimulator,
-  kaleyra: KaleyraSimulator,
-): { upstreamRequests: () => number; resetStats: () => void } {
-  return {
-    upstreamRequests: () => cinnox.stats().requests + kaleyra.stats().requests,
-    resetStats: () => {
-      cinnox.resetStats();
-      kaleyra.resetStats();
-    },
-  };
+function served(sims: Simulators): number {
+  const { cinnox, kaleyra } = upstreamRequests(sims);
+  return cinnox + kaleyra;
 }
 
-function simulatorEnv(
-  cinnox: CinnoxSimulator,
-  kaleyra: KaleyraSimulator,
-  extra: Environment,
-): Environment {
-  return {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'error',
-    CINNOX_BASE_URL: cinnox.baseUrl,
-    CINNOX_APP_ID: CinnoxSimulator.credentials.appId,
-    CINNOX_APP_TOKEN: CinnoxSimulator.credentials.appToken,
-    KALEYRA_BASE_URL: kaleyra.baseUrl,
-    KALEYRA_SID: KaleyraSimulator.credentials.sid,
-    KALEYRA_API_KEY: KaleyraSimulator.credentials.apiKey,
-    ...extra,
-  };
+/** The tests' gateway environment, logging errors: a benchmark that fails should say why. */
+function benchEnv(sims: Simulators, extra: Environment): Environment {
+  return gatewayEnv(sims, { LOG_LEVEL: 'error', ...extra });
 }
 
 interface Load {
