@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { cacheStatusHeader } from '../cache/cache-status.js';
+import { type ProviderCacheState, cacheStatusHeader } from '../cache/cache-status.js';
 import { PageCache, type CachedPage } from '../cache/page-cache.js';
 import { SliceCache, type CacheOutcome } from '../cache/slice-cache.js';
 import { Clock } from '../common/clock.js';
@@ -130,7 +130,7 @@ export class CallLogsService {
     const found = (): number => live().reduce((sum, run) => sum + run.entries.length, 0);
     let edge = start;
     for (let span = HOUR; !plan.done && live().length > 0 && !deadline.signal.aborted;) {
-      edge = start + (query.order === 'desc' ? -1 : 1) * plan.covered(start);
+      edge = plan.position;
       const round = plan.nextRound(span);
       await Promise.all(
         live().flatMap((run) =>
@@ -138,7 +138,7 @@ export class CallLogsService {
         ),
       );
       if (found() > query.limit) break;
-      span = nextSpan(found(), query.limit + 1, plan.covered(start));
+      span = nextSpan(found(), query.limit + 1, plan.covered());
     }
     // The deadline cut the walk short: the page holds the rounds every provider finished, and the
     // next page goes on from there.
@@ -233,17 +233,13 @@ export class CallLogsService {
         : meta,
     );
     cached.hitBody ??= Buffer.from(serialize({ ...cached, meta: { ...cached.meta, providers } }));
-    const ttl = Math.floor((cached.freshUntil - this.clock.now()) / 1000);
+    const now = this.clock.now();
     return {
       json: cached.hitBody,
       cacheStatus: cacheStatusHeader(
-        providers.map((meta) => ({
-          provider: meta.provider,
-          status: meta.status,
-          cache: meta.cache,
-          ttl: meta.status === 'ok' ? ttl : undefined,
-          detail: meta.reason,
-        })),
+        providers.map((meta) =>
+          cacheState(meta, meta.status === 'ok' ? cached.freshUntil : undefined, now),
+        ),
       ),
     };
   }
@@ -263,15 +259,7 @@ export class CallLogsService {
 
   private cacheStatus(runs: Run[]): string {
     const now = this.clock.now();
-    return cacheStatusHeader(
-      runs.map(({ meta, freshUntil }) => ({
-        provider: meta.provider,
-        status: meta.status,
-        cache: meta.cache,
-        ttl: freshUntil === undefined ? undefined : Math.floor((freshUntil - now) / 1000),
-        detail: meta.reason ?? meta.error?.code,
-      })),
-    );
+    return cacheStatusHeader(runs.map(({ meta, freshUntil }) => cacheState(meta, freshUntil, now)));
   }
 
   /** Decides whether a provider takes part, and with which pushdown. */
@@ -481,4 +469,19 @@ function serialize(page: CachedPage): string {
 function withoutRaw(record: CallLog): CallLog {
   const { raw, ...rest } = record;
   return rest;
+}
+
+/** A provider's entry in `Cache-Status`; `freshUntil` is undefined when it served nothing cached. */
+function cacheState(
+  meta: ProviderMetaDto,
+  freshUntil: number | undefined,
+  now: number,
+): ProviderCacheState {
+  return {
+    provider: meta.provider,
+    status: meta.status,
+    cache: meta.cache,
+    ttl: freshUntil === undefined ? undefined : Math.floor((freshUntil - now) / 1000),
+    detail: meta.reason ?? meta.error?.code,
+  };
 }

@@ -103,6 +103,7 @@ describe('SlicePlan', () => {
     const start = t('2026-11-20T10:30Z') + 1;
     const plan = new SlicePlan(t('2026-11-19T00:00Z'), t('2026-11-21T00:00Z'), 'desc', start);
     expect(show(plan.nextRound(HOUR))).toEqual([['2026-11-20T10:00', '2026-11-20T11:00']]);
-    expect(plan.covered(start)).toBe(30 * 60_000 + 1);
+    expect(plan.covered()).toBe(30 * 60_000 + 1);
+    expect(plan.position).toBe(t('2026-11-20T10:00Z'));
   });
 });

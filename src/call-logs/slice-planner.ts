@@ -33,6 +33,7 @@ export function nextSlice(edge: number, order: SortOrder, maxWidth: number): Sli
 /** Walks `[since, until)` from the end `order` starts at, one round of slices at a time. */
 export class SlicePlan {
   private edge: number;
+  private readonly start: number;
 
   constructor(
     private readonly since: number,
@@ -40,17 +41,22 @@ export class SlicePlan {
     private readonly order: SortOrder,
     start?: number,
   ) {
-    this.edge = start ?? (order === 'desc' ? until : since);
+    this.start = start ?? (order === 'desc' ? until : since);
+    this.edge = this.start;
   }
 
   get done(): boolean {
     return this.order === 'desc' ? this.edge <= this.since : this.edge >= this.until;
   }
 
+  /** Where the slices so far end, within the window: where the next round starts. */
+  get position(): number {
+    return Math.min(Math.max(this.edge, this.since), this.until);
+  }
+
   /** How much of the window the slices so far have covered, from where the walk started. */
-  covered(start: number): number {
-    const edge = Math.min(Math.max(this.edge, this.since), this.until);
-    return Math.abs(start - edge);
+  covered(): number {
+    return Math.abs(this.start - this.position);
   }
 
   /**
