@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { type Clock, SystemClock } from '../common/clock.js';
 import { CacheStore, type Lease, type StoreHealth, type StoredEntry } from './cache-store.js';
+import { Waiters } from './waiters.js';
 
 interface Slot {
   entry: StoredEntry;
@@ -24,7 +25,7 @@ export class MemoryCacheStore extends CacheStore {
    * requires, and no per-key counter has to be kept (or lost to eviction) after its lock is gone.
    */
   private lastFence = 0;
-  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly waiters = new Waiters();
 
   constructor(options: { maxEntries: number; clock?: Clock }) {
     super();
@@ -60,27 +61,16 @@ export class MemoryCacheStore extends CacheStore {
       this.store(key, entry, lease.fence);
     }
     if (this.locks.get(key)?.token === lease.token) this.locks.delete(key);
-    this.wake(key);
+    this.waiters.wake(key);
     return Promise.resolve();
   }
 
-  waitFor(key: string, timeoutMs: number): Promise<StoredEntry | undefined> {
+  async waitFor(key: string, timeoutMs: number): Promise<StoredEntry | undefined> {
     const lock = this.locks.get(key);
     if (lock === undefined) return this.get(key);
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timeout);
-        clearTimeout(leaseEnd);
-        this.waiters.get(key)?.delete(done);
-        if (this.waiters.get(key)?.size === 0) this.waiters.delete(key);
-        resolve(this.slots.get(key)?.entry);
-      };
-      const timeout = setTimeout(done, timeoutMs);
-      // Nobody fulfils for a dead holder: stop waiting when its lease runs out.
-      const leaseEnd = setTimeout(done, lock.expiresAt - this.clock.now());
-      const set = this.waiters.get(key) ?? new Set();
-      this.waiters.set(key, set.add(done));
-    });
+    // Nobody fulfils for a dead holder: stop waiting when its lease runs out.
+    await this.waiters.wait(key, Math.min(timeoutMs, lock.expiresAt - this.clock.now()));
+    return this.slots.get(key)?.entry;
   }
 
   clear(): Promise<number> {
@@ -88,7 +78,7 @@ export class MemoryCacheStore extends CacheStore {
     const count = this.slots.size;
     this.slots.clear();
     this.locks.clear();
-    for (const key of [...this.waiters.keys()]) this.wake(key);
+    this.waiters.wakeAll();
     return Promise.resolve(count);
   }
 
@@ -104,9 +94,5 @@ export class MemoryCacheStore extends CacheStore {
     const ttl = entry.staleUntil - this.clock.now();
     if (ttl > 0) this.slots.set(key, { entry, fence }, { ttl });
     else this.slots.delete(key);
-  }
-
-  private wake(key: string): void {
-    for (const done of [...(this.waiters.get(key) ?? [])]) done();
   }
 }

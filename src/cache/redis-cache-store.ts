@@ -11,6 +11,7 @@ import {
   createClient,
 } from './guarded-redis.js';
 import { type RedisTarget, parseRedisUrl } from './redis-url.js';
+import { Waiters } from './waiters.js';
 
 export interface RedisCacheStoreOptions extends GuardOptions {
   /** `redis://`, `rediss://`, or a comma-separated list of Cluster node URLs. */
@@ -71,7 +72,7 @@ export class RedisCacheStore extends CacheStore {
   /** Subscriber mode takes a connection over, hence a second one, shared by every waiter. */
   private readonly subscriber: RedisClient;
   private readonly scripts: Scripts;
-  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly waiters = new Waiters();
   private pollTimer: NodeJS.Timeout | undefined;
 
   /** Connects, waiting a bounded time for Redis; a store whose Redis is down works, degraded. */
@@ -96,14 +97,14 @@ export class RedisCacheStore extends CacheStore {
       {
         context: RedisCacheStore.name,
         label: 'Redis cache',
-        onBreak: () => this.wakeAll(),
+        onBreak: () => this.waiters.wakeAll(),
       },
       options,
     );
     this.client = this.redis.client;
     this.subscriber = createClient(target);
     this.subscriber.on('error', (error) => this.redis.warn('subscriber connection error', error));
-    this.subscriber.on('message', (_channel: string, key: string) => this.wake(key));
+    this.subscriber.on('message', (_channel: string, key: string) => this.waiters.wake(key));
     // On every (re)connection: a subscription made while Redis was down never took.
     this.subscriber.on('ready', () => {
       this.subscriber
@@ -193,25 +194,17 @@ export class RedisCacheStore extends CacheStore {
 
   async waitFor(key: string, timeoutMs: number): Promise<StoredEntry | undefined> {
     if (this.redis.closed || this.redis.circuit === CircuitState.Open) return undefined;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.waiters.get(key)?.delete(done);
-        if (this.waiters.get(key)?.size === 0) this.waiters.delete(key);
-        if (this.waiters.size === 0) {
-          clearInterval(this.pollTimer);
-          this.pollTimer = undefined;
-        }
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.waiters.set(key, (this.waiters.get(key) ?? new Set()).add(done));
-      this.pollTimer ??= setInterval(() => {
-        for (const waited of this.waiters.keys()) void this.wakeIfUnlocked(waited);
-      }, LOCK_POLL_MS);
-      // At once too: the holder may have fulfilled before this waiter was registered.
-      void this.wakeIfUnlocked(key);
-    });
+    const waiting = this.waiters.wait(key, timeoutMs);
+    this.pollTimer ??= setInterval(() => {
+      for (const waited of this.waiters.keys()) void this.wakeIfUnlocked(waited);
+    }, LOCK_POLL_MS);
+    // At once too: the holder may have fulfilled before this waiter was registered.
+    void this.wakeIfUnlocked(key);
+    await waiting;
+    if (this.waiters.size === 0) {
+      clearInterval(this.pollTimer);
+      this.pollTimer = undefined;
+    }
     return this.get(key);
   }
 
@@ -248,7 +241,7 @@ export class RedisCacheStore extends CacheStore {
   async close(): Promise<void> {
     if (this.redis.closed) return;
     const closing = this.redis.close(this.subscriber);
-    this.wakeAll();
+    this.waiters.wakeAll();
     await closing;
   }
 
@@ -258,15 +251,7 @@ export class RedisCacheStore extends CacheStore {
       () => this.client.exists(`${this.valueKey(key)}:lock`),
       0,
     );
-    if (exists === 0) this.wake(key);
-  }
-
-  private wake(key: string): void {
-    for (const done of [...(this.waiters.get(key) ?? [])]) done();
-  }
-
-  private wakeAll(): void {
-    for (const key of [...this.waiters.keys()]) this.wake(key);
+    if (exists === 0) this.waiters.wake(key);
   }
 
   private valueKey(key: string): string {
