@@ -1,12 +1,14 @@
-import type {
-  CallStatus,
-  Direction,
-  EndedBy,
-  Location,
-  MapResult,
-  MediaType,
-  Party,
+import {
+  neverThrowing,
+  type CallStatus,
+  type Direction,
+  type EndedBy,
+  type Location,
+  type MapResult,
+  type MediaType,
+  type Party,
 } from '../call-logs/call-log.js';
+import { type Fields, text } from '../common/json-values.js';
 import { isRecord } from '../common/is-record.js';
 import { countryOf, toE164 } from '../common/phone.js';
 import { toUtcIso } from '../common/time.js';
@@ -31,16 +33,9 @@ export const CINNOX_STATUS_MAP: Readonly<Record<CinnoxStatus, Exclude<CallStatus
   'Call Failed': 'failed',
 };
 
-/** The documented field names, with no trust in the types of their values. */
-type Fields<T> = { [K in keyof T]?: unknown };
 type PartyFields = Fields<
   Pick<CinnoxCallerInfo, 'displayName' | 'eid' | 'isStaff' | 'phoneNumber'>
 >;
-
-/** An empty (or blank) string means "no value" upstream. */
-function text(value: unknown): string | null {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
-}
 
 function wholeSeconds(value: unknown): number | null {
   const seconds =
@@ -146,11 +141,4 @@ function mapRecord(raw: unknown): MapResult {
 }
 
 /** One upstream record to a `CallLog`, or the reason it cannot be one. Never throws. */
-export function mapCinnoxRecord(raw: unknown): MapResult {
-  try {
-    return mapRecord(raw);
-  } catch {
-    // JSON cannot get here; only exotic objects can (a throwing getter, a revoked Proxy).
-    return { ok: false, reason: 'record is unreadable' };
-  }
-}
+export const mapCinnoxRecord = neverThrowing(mapRecord);

@@ -1,4 +1,12 @@
-import type { CallStatus, Cost, Direction, MapResult, Party } from '../call-logs/call-log.js';
+import {
+  neverThrowing,
+  type CallStatus,
+  type Cost,
+  type Direction,
+  type MapResult,
+  type Party,
+} from '../call-logs/call-log.js';
+import { type Fields, text } from '../common/json-values.js';
 import { isRecord } from '../common/is-record.js';
 import { countryOf, toE164 } from '../common/phone.js';
 import { toUtcIso } from '../common/time.js';
@@ -35,14 +43,6 @@ export const KALEYRA_STATUS_MAP: Readonly<Record<KaleyraStatus, Exclude<CallStat
   BLOCKED: 'failed',
   DND: 'failed',
 };
-
-/** The guessed field names (record fields are unpublished), with no trust in their values. */
-type Fields<T> = { [K in keyof T]?: unknown };
-
-/** An empty (or blank) string means "no value". */
-function text(value: unknown): string | null {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
-}
 
 function finiteNumber(value: unknown): number | null {
   const number =
@@ -129,11 +129,4 @@ function mapRecord(raw: unknown): MapResult {
 }
 
 /** One upstream record to a `CallLog`, or the reason it cannot be one. Never throws. */
-export function mapKaleyraRecord(raw: unknown): MapResult {
-  try {
-    return mapRecord(raw);
-  } catch {
-    // JSON cannot get here; only exotic objects can (a throwing getter, a revoked Proxy).
-    return { ok: false, reason: 'record is unreadable' };
-  }
-}
+export const mapKaleyraRecord = neverThrowing(mapRecord);
