@@ -12,6 +12,7 @@ import {
   DAY,
   REDIS_URL,
   gatewayEnv,
+  iso,
   resetStats,
   serveGateway,
   startSimulators,
@@ -268,10 +269,6 @@ async function load(url: string): Promise<Load> {
   };
   if (result.non2xx > 0) throw new Error(`${url}: ${result.non2xx} answers were not 2xx`);
   return { rps: result.requests.average, p99: result.latency.p99 };
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
 }
 
 await main();

@@ -18,18 +18,9 @@ import {
   type Gateway,
   type PageBody,
   type Simulators,
+  iso,
+  until,
 } from './utils.js';
-
-const iso = (ms: number): string => new Date(ms).toISOString();
-
-/** Polls `check` until it holds, at most `ms`: for recoveries that have no event to await. */
-async function eventually(check: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('the slice cache when Redis or a lock holder fails', () => {
   let sims: Simulators;
@@ -110,10 +101,14 @@ describe('the slice cache when Redis or a lock holder fails', () => {
   it('Redis back: caching resumes without a restart', async () => {
     await redis.start();
     expect(await countKeys(redis.url, prefix)).toBe(0);
-    await eventually(async () => {
-      const ready = await gateway.http.get('/health/ready');
-      return (ready.body as { status: string }).status === 'ok';
-    }, 15_000);
+    await until(
+      async () => {
+        const ready = await gateway.http.get('/health/ready');
+        return (ready.body as { status: string }).status === 'ok';
+      },
+      15_000,
+      100,
+    );
     await gateway.http.get('/call-logs').query(query(5));
     expect(await countKeys(redis.url, prefix)).toBeGreaterThan(0);
     resetStats(sims);

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
@@ -13,6 +12,7 @@ import {
   timed,
 } from './cache-store.contract.js';
 import { RedisServer } from './redis-server.js';
+import { until } from './utils.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Every key this file writes to the shared Redis starts with it; afterAll deletes them. */
@@ -28,14 +28,6 @@ afterAll(() => {
 });
 
 /** Polls `condition` every 50 ms until it holds; fails after `boundMs`. */
-async function until(condition: () => boolean, boundMs: number): Promise<void> {
-  const deadline = performance.now() + boundMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`not true after ${boundMs} ms`);
-    await delay(50);
-  }
-}
-
 describeCacheStoreContract('MemoryCacheStore', () => {
   const clock = new FakeClock();
   const store = new MemoryCacheStore({ maxEntries: 1000, clock });

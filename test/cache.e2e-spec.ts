@@ -18,9 +18,9 @@ import {
   type Gateway,
   type PageBody,
   type Simulators,
+  iso,
+  resetFaults,
 } from './utils.js';
-
-const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** The Cache-Status entry of one provider, as `[name, ...params]`. */
 function cacheStatus(header: unknown, provider: string): string[] {
@@ -65,8 +65,7 @@ describe.each([
 
   afterEach(async () => {
     await Promise.all(gateways.splice(0).map((started) => started.close()));
-    sims.cinnox.resetFaults();
-    sims.kaleyra.resetFaults();
+    resetFaults(sims);
   });
 
   afterAll(async () => {

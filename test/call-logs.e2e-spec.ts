@@ -13,9 +13,9 @@ import {
   type Gateway,
   type PageBody,
   type Simulators,
+  iso,
+  resetFaults,
 } from './utils.js';
-
-const iso = (ms: number): string => new Date(ms).toISOString();
 
 describe('GET /call-logs against both simulators', () => {
   let sims: Simulators;
@@ -494,8 +494,7 @@ describe('GET /call-logs against both simulators', () => {
         expect(text).toContain('upstream_auth');
         expect(text).not.toMatch(/sandbox-token|sandbox-api-key/);
       } finally {
-        sims.kaleyra.resetFaults();
-        sims.cinnox.resetFaults();
+        resetFaults(sims);
       }
     });
   });

@@ -9,9 +9,9 @@ import {
   walk,
   type PageBody,
   type Simulators,
+  iso,
+  resetFaults,
 } from './utils.js';
-
-const iso = (ms: number): string => new Date(ms).toISOString();
 
 describe('provider settings and odd upstream answers', () => {
   let sims: Simulators;
@@ -118,8 +118,7 @@ describe('provider settings and odd upstream answers', () => {
       ).body as PageBody;
       for (const meta of body.meta.providers) expect(meta.rejected).toBeGreaterThan(0);
     } finally {
-      sims.cinnox.resetFaults();
-      sims.kaleyra.resetFaults();
+      resetFaults(sims);
       await gateway.close();
     }
   });

@@ -5,7 +5,7 @@ import { RedisRateLimiter, type RedisRateLimiterOptions } from '../src/providers
 import { UpstreamError } from '../src/providers/upstream-error.js';
 import { busiestWindow, rateLimiterContract } from '../src/providers/rate-limiter.spec.js';
 import { RedisServer } from './redis-server.js';
-import { REDIS_URL, countKeys, deletePrefix, testPrefix } from './utils.js';
+import { REDIS_URL, countKeys, deletePrefix, testPrefix, until } from './utils.js';
 
 const prefixes: string[] = [];
 
@@ -37,15 +37,6 @@ async function connect(
     throw error;
   }
   return limiter;
-}
-
-async function until(condition: () => boolean, boundMs: number): Promise<number> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > boundMs) throw new Error(`not within ${boundMs} ms`);
-    await delay(20);
-  }
-  return Date.now() - started;
 }
 
 rateLimiterContract('RedisRateLimiter', (limit) => connect({ limit }));

@@ -14,9 +14,10 @@ import {
   type Gateway,
   type PageBody,
   type Simulators,
+  iso,
+  resetFaults,
 } from './utils.js';
 
-const iso = (ms: number): string => new Date(ms).toISOString();
 /** CINNOX's entry in meta (200), or in the problem's providers (502). */
 const cinnoxOf = (body: unknown): PageBody['meta']['providers'][number] => {
   const { meta, providers } = body as {
@@ -60,8 +61,7 @@ describe('one slow or failing provider never takes the endpoint down', () => {
   });
 
   afterEach(async () => {
-    sims.cinnox.resetFaults();
-    sims.kaleyra.resetFaults();
+    resetFaults(sims);
     await gateway.close();
   });
 

@@ -164,6 +164,30 @@ export function upstreamRequests(sims: Simulators): { cinnox: number; kaleyra: n
   return { cinnox: sims.cinnox.stats().requests, kaleyra: sims.kaleyra.stats().requests };
 }
 
+export function resetFaults(sims: Simulators): void {
+  sims.cinnox.resetFaults();
+  sims.kaleyra.resetFaults();
+}
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * Polls `condition` until it holds, at most `boundMs`, for a change that has no event to await;
+ * returns how long it took.
+ */
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  boundMs: number,
+  everyMs = 20,
+): Promise<number> {
+  const started = performance.now();
+  while (!(await condition())) {
+    if (performance.now() - started > boundMs) throw new Error(`not within ${boundMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  return performance.now() - started;
+}
+
 export function resetStats(sims: Simulators): void {
   sims.cinnox.resetStats();
   sims.kaleyra.resetStats();
