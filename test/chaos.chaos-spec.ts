@@ -11,10 +11,12 @@ import {
   gatewayEnv,
   ids,
   oracle,
+  resetStats,
   serveGateway,
   startSimulators,
   testPrefix,
   type PageBody,
+  upstreamRequests,
   type Simulators,
 } from './utils.js';
 
@@ -232,8 +234,7 @@ describe(`chaos: ${CALLERS} callers, two gateways, one Redis restart, ${SECONDS}
       sims[failing].resetFaults();
     };
 
-    sims.cinnox.resetStats();
-    sims.kaleyra.resetStats();
+    resetStats(sims);
     await Promise.all([
       monkey(),
       drive(
@@ -321,10 +322,7 @@ describe(`chaos: ${CALLERS} callers, two gateways, one Redis restart, ${SECONDS}
             .filter((outcome) => outcome.status !== 200)
             .slice(0, 5)
             .map(({ status, codes, deadlineMs, ms }) => ({ status, codes, deadlineMs, ms })),
-          upstreamRequests: {
-            cinnox: sims.cinnox.stats().requests,
-            kaleyra: sims.kaleyra.stats().requests,
-          },
+          upstreamRequests: upstreamRequests(sims),
           cinnoxBusiestMinute: busiest,
           cinnoxRequestsPer10s: perTen,
           redisRestartAtS: Math.round((redisDownAt - chaosStart) / 1000),
