@@ -138,6 +138,20 @@ describe('the slice cache when Redis or a lock holder fails', () => {
     }
   });
 
+  it('a cold slice costs one read of Redis: the lease tells that no other replica filled it', async () => {
+    const admin = new Redis(redis.url);
+    try {
+      await admin.config('RESETSTAT');
+      const body = (await gateway.http.get('/call-logs').query(query(1))).body as PageBody;
+      const slices = body.meta.providers.reduce((sum, meta) => sum + meta.slices, 0);
+      const stats = String(await admin.info('commandstats'));
+      expect(slices).toBeGreaterThan(0);
+      expect(Number(/cmdstat_hmget:calls=(\d+)/.exec(stats)?.[1])).toBe(slices);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
   it('CACHE_REDIS_TIMEOUT_MS bounds every call of the cache store', async () => {
     const patient = await startGateway(
       gatewayEnv(sims, {

@@ -95,10 +95,17 @@ export function describeCacheStoreContract(
     it('grants the lock of a key to one caller at a time', async () => {
       const leases = await Promise.all([store.acquire('k', 5000), replica.acquire('k', 5000)]);
       expect(leases.filter((lease) => lease !== null)).toEqual([
-        { key: 'k', token: expect.any(String), fence: expect.any(Number) },
+        { key: 'k', token: expect.any(String), fence: expect.any(Number), storedFreshUntil: 0 },
       ]);
       expect(await store.acquire('k', 5000)).toBeNull();
       expect(await store.acquire('other', 5000)).not.toBeNull();
+    });
+
+    it('tells the holder of a lease until when the entry it found is fresh', async () => {
+      const stored = entry('stored');
+      await store.set('k', stored);
+      expect((await mustAcquire(replica, 'k', 5000)).storedFreshUntil).toBe(stored.freshUntil);
+      expect((await mustAcquire(replica, 'none', 5000)).storedFreshUntil).toBe(0);
     });
 
     it('hands out strictly growing fences, across releases and expired leases', async () => {

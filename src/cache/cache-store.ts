@@ -25,6 +25,12 @@ export interface Lease {
   token: string;
   /** Grows with every lease ever granted for the key: a late writer with a lower fence loses. */
   fence: number;
+  /**
+   * Until when the entry the store held as it granted the lease is fresh, 0 when it held none:
+   * a holder need not read the key again when no other replica filled it before the lease.
+   * Absent when the store could not say.
+   */
+  storedFreshUntil?: number;
 }
 
 export interface StoreHealth {

@@ -52,7 +52,12 @@ export class MemoryCacheStore extends CacheStore {
     const token = randomUUID();
     const ttl = Math.max(1, leaseMs); // a TTL of 0 would mean "forever" to the LRU
     this.locks.set(key, { token, expiresAt: this.clock.now() + ttl }, { ttl });
-    return Promise.resolve({ key, token, fence: ++this.lastFence });
+    return Promise.resolve({
+      key,
+      token,
+      fence: ++this.lastFence,
+      storedFreshUntil: this.slots.peek(key)?.entry.freshUntil ?? 0,
+    });
   }
 
   fulfil(lease: Lease, entry: StoredEntry | null): Promise<void> {

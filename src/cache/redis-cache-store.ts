@@ -25,12 +25,13 @@ export interface RedisCacheStoreOptions extends GuardOptions {
 
 /** The commands `defineCommand` adds at run time, where TypeScript cannot see them. */
 interface Scripts {
-  cacheAcquire(...keysThenArgs: (string | number)[]): Promise<number | null>;
+  cacheAcquire(...keysThenArgs: (string | number)[]): Promise<[number, string | null] | null>;
   cacheFulfil(...keysThenArgs: (string | number | Buffer)[]): Promise<number>;
 }
 
 // KEYS: lock, fence, value. ARGV: token, leaseMs, fenceTtlMs. The fence never falls below the stored
 // entry's, so that a counter that expired while its entry lived on cannot hand out a losing fence.
+// Returns false when the lock is held, else {fence, the stored entry's freshUntil or nil}.
 const ACQUIRE = `
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
 local fence = redis.call('INCR', KEYS[2])
@@ -40,7 +41,7 @@ if stored and stored >= fence then
   redis.call('SET', KEYS[2], fence)
 end
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
-return fence`;
+return {fence, redis.call('HGET', KEYS[3], 'f')}`;
 
 // KEYS: value, lock. ARGV: token, fence, channel, key[, v, t, f, s, ttlMs].
 const FULFIL = `
@@ -154,7 +155,7 @@ export class RedisCacheStore extends CacheStore {
     const token = randomUUID();
     const base = this.valueKey(key);
     const lease = Math.max(1, Math.ceil(leaseMs));
-    const fence = await this.redis.call(
+    const acquired = await this.redis.call(
       'acquire',
       () =>
         this.scripts.cacheAcquire(
@@ -167,9 +168,11 @@ export class RedisCacheStore extends CacheStore {
         ),
       FAILED,
     );
-    if (fence === null) return null;
+    if (acquired === null) return null;
     // A lease no one else knows of: the caller fetches itself, as it would without a cache.
-    return { key, token, fence: fence === FAILED ? -1 : fence };
+    if (acquired === FAILED) return { key, token, fence: -1 };
+    const [fence, freshUntil] = acquired;
+    return { key, token, fence, storedFreshUntil: freshUntil === null ? 0 : Number(freshUntil) };
   }
 
   async fulfil(lease: Lease, entry: StoredEntry | null): Promise<void> {

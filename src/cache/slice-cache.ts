@@ -131,7 +131,7 @@ export class SliceCache implements OnModuleDestroy {
       };
     }
     // Another replica may have filled the key between our read and our lease: then its fill is ours.
-    if (job.outcome === 'miss') {
+    if (job.outcome === 'miss' && (lease.storedFreshUntil ?? Infinity) > this.clock.now()) {
       const filled = await this.store.get(key);
       if (filled !== undefined && this.clock.now() < filled.freshUntil) {
         await this.store.fulfil(lease, null);
