@@ -36,13 +36,20 @@ export class SliceCollector {
     private readonly logger: Logger,
   ) {}
 
-  /** Adds one upstream page; returns how many call ids it had that earlier pages did not. */
+  /**
+   * Adds one upstream page; returns how many records it had that earlier pages did not: calls by
+   * id, and records that could not be normalized by their text, so that a page of them alone is
+   * not taken for paging that does not advance.
+   */
   addPage(raw: readonly unknown[]): number {
     this.requests += 1;
     let fresh = 0;
     for (const item of raw) {
       const mapped = this.map(item);
       if (!mapped.ok) {
+        const text = `rejected:${JSON.stringify(item)}`;
+        if (!this.seen.has(text)) fresh += 1;
+        this.seen.add(text);
         this.rejected += 1;
         this.logger.warn(
           `Skipped an upstream record that could not be normalized: ${mapped.reason}`,
