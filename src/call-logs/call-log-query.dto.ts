@@ -22,6 +22,11 @@ export const SORTS = ['-startedAt', 'startedAt'] as const;
 export type Sort = (typeof SORTS)[number];
 
 export const MAX_LIMIT = 500;
+/**
+ * Neither upstream says how far back it answers, and CINNOX refuses the year 0000; both products
+ * date from well after 2000, so an earlier instant is refused here rather than sent on.
+ */
+export const EARLIEST_INSTANT = Date.UTC(2000, 0, 1);
 export const DEFAULT_LIMIT = 50;
 
 /** The query parameters of `GET /call-logs`; any other parameter is refused. */
@@ -29,10 +34,15 @@ export class CallLogQueryDto {
   @DateTime(
     'Start of the window, inclusive. Default: 24 hours before `until`.',
     '2026-11-21T00:00:00Z',
+    EARLIEST_INSTANT,
   )
   since?: string;
 
-  @DateTime('End of the window, exclusive. Default: now.', '2026-11-22T00:00:00+08:00')
+  @DateTime(
+    'End of the window, exclusive. Default: now.',
+    '2026-11-22T00:00:00+08:00',
+    EARLIEST_INSTANT,
+  )
   until?: string;
 
   @ListOf(PROVIDERS, 'Providers to ask. Default: all.', 'cinnox,kaleyra')

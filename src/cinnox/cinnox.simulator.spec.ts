@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { NO_FAULTS, parseInstant, type SimulatorStats } from '../simulators/simulator.js';
+import { parseInstant } from '../common/time.js';
+import { NO_FAULTS, type SimulatorStats } from '../simulators/simulator.js';
 import { CinnoxSimulator } from './cinnox.simulator.js';
 import { type CinnoxCallRecord, CinnoxCode } from './cinnox.types.js';
 
@@ -68,7 +69,8 @@ async function walk(query: Query, limit: number): Promise<CinnoxCallRecord[]> {
   }
 }
 
-const startOf = (r: CinnoxCallRecord): number => parseInstant(r.callDate, true) ?? NaN;
+const startOf = (r: CinnoxCallRecord): number =>
+  parseInstant(r.callDate, { requireOffset: true }) ?? NaN;
 const lastWeek = {
   startAt: new Date(now.getTime() - 7 * DAY).toISOString(),
   endAt: now.toISOString(),
@@ -293,7 +295,11 @@ describe('CinnoxSimulator faults', () => {
     const odd = page.slice(5);
     expect(odd.some((r) => r.callID === undefined)).toBe(true);
     expect(
-      odd.some((r) => typeof r.callDate === 'string' && parseInstant(r.callDate, false) === null),
+      odd.some(
+        (r) =>
+          typeof r.callDate === 'string' &&
+          parseInstant(r.callDate, { requireOffset: false }) === null,
+      ),
     ).toBe(true);
     expect(odd.some((r) => r.callDuration === 'abc')).toBe(true);
     expect((await callLog({ offset: 100_000 })).body.code).toBe(CinnoxCode.noRecords);

@@ -7,7 +7,6 @@ import {
   IsBoolean,
   IsIn,
   IsOptional,
-  IsRFC3339,
   IsString,
   Matches,
   Max,
@@ -15,6 +14,7 @@ import {
   Min,
   ValidateBy,
 } from 'class-validator';
+import { readInstant } from './time.js';
 
 /*
  * One decorator per query field: it parses, validates and documents the field, so that a query
@@ -132,15 +132,34 @@ export function WholeNumber(
   );
 }
 
-/** An RFC 3339 date-time with an offset (`Z` or `±hh:mm`). */
-export function DateTime(description: string, example: string): PropertyDecorator {
+/**
+ * An RFC 3339 date-time with an offset (`Z` or `±hh:mm`) that names an instant that exists (see
+ * readInstant), at or after `earliest` (epoch ms).
+ */
+export function DateTime(
+  description: string,
+  example: string,
+  earliest: number,
+): PropertyDecorator {
+  const problem = (value: unknown): string | null => {
+    if (typeof value !== 'string') return 'must be an RFC 3339 date-time';
+    const reading = readInstant(value, { requireOffset: true });
+    if (!reading.ok) return reading.reason;
+    return reading.ms < earliest
+      ? `is before ${new Date(earliest).toISOString()}, earlier than any provider keeps calls`
+      : null;
+  };
   return applyDecorators(
     ApiPropertyOptional({ type: String, format: 'date-time', description, example }),
     IsOptional(),
     Once(),
-    IsRFC3339({
-      message: ({ property }) =>
-        `${property} must be an RFC 3339 date-time with an offset, such as ${example}`,
+    ValidateBy({
+      name: 'instant',
+      validator: {
+        validate: (value: unknown) => problem(value) === null,
+        defaultMessage: (args) =>
+          `${args?.property ?? 'parameter'} ${problem(args?.value) ?? 'is not valid'}; write an RFC 3339 date-time with an offset, such as ${example}`,
+      },
     }),
   );
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { parseInstant } from '../simulators/simulator.js';
-import { KaleyraSimulator } from './kaleyra.simulator.js';
+import { parseInstant } from '../common/time.js';
+import { KaleyraSimulator, type KaleyraPaging } from './kaleyra.simulator.js';
 import {
   type KaleyraBody,
   type KaleyraCallRecord,
@@ -32,6 +32,7 @@ beforeEach(() => {
   clock = start;
   sim.resetFaults();
   sim.resetStats();
+  sim.setPaging({ paging: 'offset+page', maxPageSize: 1000, totalSkew: 0, bare: false });
 });
 
 async function callLogs(
@@ -68,7 +69,8 @@ async function walk(
 }
 
 const idOf = (r: KaleyraCallRecord): string | undefined => r.id ?? r.call_id;
-const startOf = (r: KaleyraCallRecord): number => parseInstant(r.start_time, false) ?? NaN;
+const startOf = (r: KaleyraCallRecord): number =>
+  parseInstant(r.start_time, { requireOffset: false }) ?? NaN;
 const floor = (): number => kaleyraRetentionFloor(clock).getTime();
 
 function defined<T>(value: T | undefined): T {
@@ -170,11 +172,37 @@ describe('KaleyraSimulator filters and paging', () => {
     expect(byPage.map(startOf)).not.toEqual(byPage.map(startOf).sort((a, b) => a - b));
   });
 
-  it('lets offset win over page', async () => {
+  it.each<[KaleyraPaging, number]>([
+    ['offset', 5],
+    ['page', 20],
+    ['offset+page', 25],
+    ['second-page', 5],
+  ])('reads page=3&offset=5 as the %s reading does: %d records skipped', async (paging, skip) => {
+    sim.setPaging({ paging });
     const { body } = await callLogs({ page: '3', offset: '5' }, { limit: 10 });
-    const { body: plain } = await callLogs({ offset: '5' }, { limit: 10 });
-    expect(body.offset).toBe(5);
-    expect(body.data).toEqual(plain.data);
+    const { body: all } = await callLogs({}, { limit: 100 });
+    expect(body.data).toEqual(all.data.slice(skip, skip + 10));
+    expect(body).toMatchObject({ offset: 5, page: 3, limit: 10 });
+  });
+
+  it('skips nothing on the first page under the second-page reading', async () => {
+    sim.setPaging({ paging: 'second-page' });
+    const { body } = await callLogs({ offset: '5' }, { limit: 10 });
+    const { body: all } = await callLogs({}, { limit: 10 });
+    expect(body.data).toEqual(all.data);
+  });
+
+  it('caps the page size silently, and says what it applied in limit', async () => {
+    sim.setPaging({ maxPageSize: 40 });
+    const { body } = await callLogs({}, { limit: 100 });
+    expect(body.data).toHaveLength(40);
+    expect(body.limit).toBe(40);
+  });
+
+  it('can report a total that disagrees with its records', async () => {
+    sim.setPaging({ totalSkew: 3 });
+    const { body } = await callLogs({}, { limit: 10 });
+    expect(body.total).toBe(sim.visibleRecords().length + 3);
   });
 
   it('answers GET with the same fields in the query string as it does POST', async () => {
@@ -259,7 +287,9 @@ describe('KaleyraSimulator faults and counters', () => {
     expect(body.data).toHaveLength(5);
     const odd = body.data.slice(3);
     expect(odd.some((r) => idOf(r) === undefined)).toBe(true);
-    expect(odd.some((r) => parseInstant(r.start_time, false) === null)).toBe(true);
+    expect(odd.some((r) => parseInstant(r.start_time, { requireOffset: false }) === null)).toBe(
+      true,
+    );
   });
 
   it('counts every request, failed ones too', async () => {

@@ -342,17 +342,6 @@ export abstract class Simulator<R extends object> {
   }
 }
 
-/**
- * Milliseconds since the epoch of an RFC 3339 time, or null. A time without an offset is UTC (the
- * contract's reading of Kaleyra's) unless `requireOffset`.
- */
-export function parseInstant(text: string | undefined, requireOffset: boolean): number | null {
-  const match = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(Z|[+-]\d\d:\d\d)?$/i.exec(text ?? '');
-  if (!match || (requireOffset && !match[1])) return null;
-  const ms = Date.parse(match[1] ? match[0] : `${match[0]}Z`);
-  return Number.isNaN(ms) ? null : ms;
-}
-
 /** A non-negative integer, undefined when absent, NaN when not a number. */
 export function parseCount(text: string | undefined): number | undefined {
   if (text === undefined || text === '') return undefined;
