@@ -2,11 +2,11 @@ import { parsePhoneQuery } from '../common/phone.js';
 import { InvalidParametersError, type ProblemErrorDto } from '../common/problem.js';
 import type { CallLogFilters } from '../providers/call-log-provider.js';
 import { PROVIDERS } from './call-log.js';
-import { DEFAULT_LIMIT, type CallLogQueryDto } from './call-log-query.dto.js';
-import { fingerprint, type CursorCodec, type CursorState, type Position } from './cursor.js';
+import { DEFAULT_LIMIT, EARLIEST_INSTANT, type CallLogQueryDto } from './call-log-query.dto.js';
+import { fingerprint, type CursorCodec, type CursorState } from './cursor.js';
 import type { SortOrder } from './slice-planner.js';
 import type { CountryCode } from 'libphonenumber-js';
-import { DAY } from '../common/time.js';
+import { DAY, parseInstant } from '../common/time.js';
 
 /** A request's query, checked and resolved: what the aggregation works from. */
 export interface ResolvedQuery {
@@ -16,10 +16,8 @@ export interface ResolvedQuery {
   limit: number;
   filters: CallLogFilters;
   includeRaw: boolean;
-  /** Where the previous page ended, if this is not the first page and it returned records. */
-  after: Position | null;
-  /** Providers that resume from further back, after failing on an earlier page. */
-  behind: CursorState['behind'];
+  /** Where each provider stands in the walk; null on a first page, where all start together. */
+  places: CursorState['places'] | null;
   /** Goes into the next cursor. */
   fingerprint: string;
 }
@@ -72,33 +70,26 @@ export function resolveQuery(dto: CallLogQueryDto, rules: QueryRules): ResolvedQ
     });
   }
   const order: SortOrder = dto.sort === 'startedAt' ? 'asc' : 'desc';
-  const explicitSince = dto.since === undefined ? null : Date.parse(dto.since);
-  const explicitUntil = dto.until === undefined ? null : Date.parse(dto.until);
+  // Validation has read both already; the same strict reader gives the same instant.
+  const explicitSince = parseInstant(dto.since, { requireOffset: true });
+  const explicitUntil = parseInstant(dto.until, { requireOffset: true });
   const print = fingerprint({ ...filters, order, since: explicitSince, until: explicitUntil });
 
   let since: number;
   let until: number;
-  let after: ResolvedQuery['after'] = null;
-  let behind: ResolvedQuery['behind'] = {};
+  let places: ResolvedQuery['places'] = null;
   if (dto.cursor !== undefined) {
-    const cursor = checkCursor(dto.cursor, rules.cursors, print, errors);
+    const cursor = checkCursor(dto.cursor, rules, print, errors);
     since = cursor?.since ?? 0;
     until = cursor?.until ?? 0;
-    after = cursor?.after ?? null;
-    behind = cursor?.behind ?? {};
+    places = cursor?.places ?? null;
   } else {
-    until = explicitUntil ?? rules.now;
-    since = explicitSince ?? until - DAY;
-    if (since >= until) {
-      errors.push({
-        parameter: explicitSince === null ? 'until' : 'since',
-        detail: 'since must be before until',
-      });
-    } else if (until - since > rules.maxWindowDays * DAY) {
-      errors.push({
-        parameter: explicitSince === null ? 'until' : 'since',
-        detail: `the window from since to until is ${((until - since) / DAY).toFixed(1)} days; at most ${rules.maxWindowDays} are allowed`,
-      });
+    until = explicitUntil ?? Math.floor(rules.now);
+    // The default start never reaches back past what any provider keeps.
+    since = explicitSince ?? Math.max(until - DAY, EARLIEST_INSTANT);
+    const problem = windowProblem(since, until, rules.maxWindowDays);
+    if (problem !== null) {
+      errors.push({ parameter: explicitSince === null ? 'until' : 'since', detail: problem });
     }
   }
   if (errors.length > 0) throw new InvalidParametersError(errors);
@@ -109,19 +100,27 @@ export function resolveQuery(dto: CallLogQueryDto, rules: QueryRules): ResolvedQ
     limit: dto.limit ?? DEFAULT_LIMIT,
     filters,
     includeRaw: dto.includeRaw === true,
-    after,
-    behind,
+    places,
     fingerprint: print,
   };
 }
 
+/** What is wrong with a window, or null. */
+function windowProblem(since: number, until: number, maxWindowDays: number): string | null {
+  if (since >= until) return 'since must be before until';
+  if (until - since > maxWindowDays * DAY) {
+    return `the window from since to until is ${((until - since) / DAY).toFixed(1)} days; at most ${maxWindowDays} are allowed`;
+  }
+  return null;
+}
+
 function checkCursor(
   token: string,
-  cursors: CursorCodec,
+  rules: QueryRules,
   print: string,
   errors: ProblemErrorDto[],
 ): CursorState | null {
-  const cursor = cursors.decode(token);
+  const cursor = rules.cursors.decode(token);
   if (cursor === null) {
     errors.push({
       parameter: 'cursor',
@@ -135,6 +134,21 @@ function checkCursor(
       detail:
         'cursor belongs to a query with other filters or another sort; repeat the first page’s parameters with it',
     });
+    return null;
+  }
+  // A cursor is checked as its first page was: whoever holds the signing key cannot widen a window.
+  const outside = Object.values(cursor.places).some(
+    (place) =>
+      place !== null && place !== 'done' && (place.at < cursor.since || place.at > cursor.until),
+  );
+  const problem =
+    cursor.since < EARLIEST_INSTANT
+      ? `the cursor’s window starts before ${new Date(EARLIEST_INSTANT).toISOString()}`
+      : outside
+        ? 'the cursor holds a place outside its window'
+        : windowProblem(cursor.since, cursor.until, rules.maxWindowDays);
+  if (problem !== null) {
+    errors.push({ parameter: 'cursor', detail: `cursor does not fit this gateway: ${problem}` });
     return null;
   }
   return cursor;

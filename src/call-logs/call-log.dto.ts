@@ -110,8 +110,20 @@ export class CallLogDto implements CallLog {
 
 export class PageDto {
   @ApiProperty({ example: 50 }) limit!: number;
-  @ApiProperty({ type: String, nullable: true, description: 'Opaque; null on the last page.' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'Opaque; send it as `cursor` with the same query for the next page. Null once every provider that answered has nothing more: the walk has ended.',
+  })
   nextCursor!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'Set on the last page of a walk when a provider failed on one of its pages and still owes records. Sent later as `cursor` with the same query, it walks that provider alone from where it stopped: exactly the records it missed, each once. Null otherwise.',
+  })
+  resumeCursor!: string | null;
 }
 
 export class ProviderErrorDto {
@@ -121,6 +133,8 @@ export class ProviderErrorDto {
 }
 
 export const PROVIDER_STATUSES = ['ok', 'error', 'skipped', 'stale'] as const;
+export const SKIP_REASONS = ['not_requested', 'disabled', 'retention', 'no_match', 'done'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
 export type ProviderStatus = (typeof PROVIDER_STATUSES)[number];
 
 export class ProviderMetaDto {
@@ -152,10 +166,11 @@ export class ProviderMetaDto {
   @ApiProperty({ description: 'Time slices fetched for this page.', example: 2 }) slices!: number;
   @ApiProperty({ description: 'Wall time spent on the provider.', example: 84 }) latencyMs!: number;
   @ApiPropertyOptional({
-    enum: ['not_requested', 'disabled', 'retention', 'no_match'],
-    description: 'Why a provider was skipped.',
+    enum: SKIP_REASONS,
+    description:
+      'Why a provider was skipped: not in `provider`, disabled by configuration, the window is older than it keeps, nothing of it can match the filters, or (`done`) the walk already brought all of its records.',
   })
-  reason?: 'not_requested' | 'disabled' | 'retention' | 'no_match';
+  reason?: SkipReason;
   @ApiPropertyOptional({
     type: ProviderErrorDto,
     description:

@@ -15,8 +15,17 @@ import type { ProviderMetaDto } from './call-log.dto.js';
 import { matchesFilters } from './call-log-filter.js';
 import { resolveQuery, type ResolvedQuery } from './call-log-query.js';
 import type { CallLogQueryDto } from './call-log-query.dto.js';
-import { CursorCodec, type CursorState, type Position } from './cursor.js';
-import { SlicePlan, type SortOrder } from './slice-planner.js';
+import { CursorCodec, placeOf, type CursorState, type Place } from './cursor.js';
+import {
+  boundary,
+  comparator,
+  edgeOf,
+  furtherOf,
+  isAfter,
+  samePlace,
+  type Position,
+} from './keyset.js';
+import { SlicePlan } from './slice-planner.js';
 import { HOUR } from '../common/time.js';
 
 interface Entry {
@@ -34,8 +43,10 @@ interface Run {
   /** Where this provider's records resume: the previous page's end, or earlier if it failed. */
   after: Position | null;
   entries: Entry[];
-  /** The deadline passed while a slice was on its way, after the provider had answered others. */
+  /** The deadline passed while a slice of this round was on its way. */
   late?: boolean;
+  /** Rounds of the walk this provider answered in full. */
+  rounds: number;
   /** How each slice was served, the oldest fetch, and the earliest end of freshness. */
   outcomes: Set<CacheOutcome>;
   fetchedAt?: number;
@@ -123,58 +134,33 @@ export class CallLogsService {
     if (cached !== undefined) return this.fromPageCache(cached);
 
     const runs = PROVIDERS.map((name) => this.prepare(name, query, now));
-    const live = (): Run[] =>
-      runs.filter((run) => run.provider !== undefined && run.meta.status === 'ok');
-    const start = startEdge(query, runs);
-    const plan = new SlicePlan(query.since, query.until, query.order, start);
-    const found = (): number => live().reduce((sum, run) => sum + run.entries.length, 0);
-    let edge = start;
-    for (let span = HOUR; !plan.done && live().length > 0 && !deadline.signal.aborted;) {
-      edge = plan.position;
-      const round = plan.nextRound(span);
-      await Promise.all(
-        live().flatMap((run) =>
-          round.map((slice) => this.fetchInto(run, slice, query, refresh, deadline)),
-        ),
-      );
-      if (found() > query.limit) break;
-      span = nextSpan(found(), query.limit + 1, plan.covered());
-    }
-    // The deadline cut the walk short: the page holds the rounds every provider finished, and the
-    // next page goes on from there.
-    const late = live().some((run) => run.late === true);
-    if (late) {
-      for (const run of live()) {
-        run.entries = run.entries.filter(({ at }) =>
-          query.order === 'desc' ? at >= edge : at < edge,
-        );
-      }
-    }
-    const cut = late || (!plan.done && found() <= query.limit);
+    const walk = await this.walk(runs, query, refresh, deadline);
 
-    const answered = live();
+    const answered = runs.filter((run) => run.provider !== undefined && run.meta.status === 'ok');
     const metas = runs.map((run) => this.finish(run));
     const failed = metas.some((meta) => meta.status === 'error');
     if (failed && (answered.length === 0 || dto.strict === true)) {
       throw new AllProvidersFailedError(metas, answered.length > 0);
     }
-    const merged = answered.flatMap((run) => run.entries).sort(comparator(query.order));
+    const merged = answered.flatMap((run) => run.entries).sort(entryOrder(query.order));
     const page = merged.slice(0, query.limit);
     for (const { record } of page) metas[PROVIDERS.indexOf(record.provider)].returned += 1;
+    // How far the page reaches for every provider that answered: its last record when there is
+    // more, else the end of the walk, or the time walked when the deadline cut the walk short.
+    const last = page.at(-1);
+    const reach: Place =
+      merged.length > query.limit && last !== undefined
+        ? { at: last.at, id: last.record.id }
+        : walk.done
+          ? 'done'
+          : boundary(walk.edge);
+    const places = this.placesAfter(runs, answered, reach, query);
+    if (places === 'no-progress') throw new AllProvidersFailedError(this.timedOut(runs, metas));
     const produced: CachedPage = {
       data: JSON.stringify(
         page.map(({ record }) => (query.includeRaw ? record : withoutRaw(record))),
       ),
-      page: {
-        limit: query.limit,
-        nextCursor: this.nextCursor(
-          query,
-          runs,
-          answered,
-          merged.length > query.limit || cut,
-          page,
-        ),
-      },
+      page: { limit: query.limit, ...this.cursorsOf(query, places, answered) },
       meta: {
         providers: metas,
         window: {
@@ -184,45 +170,127 @@ export class CallLogsService {
       },
       freshUntil: Math.min(...runs.map((run) => run.freshUntil ?? Number.POSITIVE_INFINITY)),
     };
+    const cut = walk.late || (!walk.done && merged.length <= query.limit);
     // A page the deadline cut short is not the page: it is not kept.
     if (pageKey !== undefined && !cut && isCacheable(runs)) this.pages.set(pageKey, produced);
     return { json: serialize(produced), cacheStatus: this.cacheStatus(runs) };
   }
 
   /**
-   * The cursor of the next page, or null when nothing is left. A provider that failed keeps the
-   * place it had, so the pages that follow still bring its records once it answers again; until
-   * then there is a next page, even when the others have nothing more.
+   * Walks slices from where the page starts, in rounds sized by the density seen so far, asking
+   * every provider still answering for every slice of a round at once, until the slices hold one
+   * record more than the page, or the window ends, or the deadline passes. The deadline is read
+   * from the clock between rounds, so a walk whose every slice is already in memory stops in time
+   * too. Returns how far every provider still in the walk got.
    */
-  private nextCursor(
+  private async walk(
+    runs: Run[],
     query: ResolvedQuery,
+    refresh: boolean,
+    deadline: Deadline,
+  ): Promise<{ done: boolean; edge: number; late: boolean }> {
+    const live = (): Run[] =>
+      runs.filter((run) => run.provider !== undefined && run.meta.status === 'ok');
+    const plan = new SlicePlan(query.since, query.until, query.order);
+    const found = (): number => live().reduce((sum, run) => sum + run.entries.length, 0);
+    let edge = plan.position;
+    let rounds = 0;
+    for (let span = HOUR; live().length > 0 && !deadline.expired;) {
+      // Time that every provider still walking has behind it is not walked again.
+      plan.skipTo(farthestBack(query, live()));
+      if (plan.done) break;
+      edge = plan.position;
+      rounds += 1;
+      const round = plan.nextRound(span);
+      await Promise.all(
+        live().flatMap((run) =>
+          round.map((slice) => this.fetchInto(run, slice, query, refresh, deadline)),
+        ),
+      );
+      for (const run of live()) if (run.late !== true) run.rounds = rounds;
+      if (live().some((run) => run.late === true) || found() > query.limit) break;
+      span = nextSpan(found(), query.limit + 1, plan.covered());
+    }
+    // A provider that has not answered one whole round by the deadline has not answered: the page
+    // goes on without it, and it keeps its place.
+    if (deadline.expired) {
+      for (const run of live()) {
+        if (run.rounds === 0) this.fail(run, deadlinePassed(run.meta.provider));
+      }
+    }
+    const late = live().some((run) => run.late === true);
+    if (!late) return { done: plan.done, edge: plan.position, late };
+    // The deadline cut the last round short: the page holds the rounds every provider finished.
+    const beyond = isAfter(query.order, boundary(edge));
+    for (const run of live()) {
+      run.entries = run.entries.filter(({ at, record }) => !beyond(at, record.id));
+    }
+    return { done: false, edge, late };
+  }
+
+  /**
+   * Where every provider taking part stands after this page: those that answered at `reach` (or
+   * further, if they were ahead), those that failed where they were. `no-progress` when that is
+   * where they all stood before: a cursor is never handed out twice.
+   */
+  private placesAfter(
     runs: readonly Run[],
     answered: readonly Run[],
-    more: boolean,
-    page: readonly Entry[],
-  ): string | null {
-    const taking = runs.filter((run) => run.provider !== undefined);
-    if (!more && taking.every((run) => answered.includes(run))) return null;
-    const last = page.at(-1);
-    const end: Position | null = last === undefined ? null : { at: last.at, id: last.record.id };
+    reach: Place,
+    query: ResolvedQuery,
+  ): CursorState['places'] | 'no-progress' {
     const further = furtherOf(query.order);
-    const places = new Map(
-      taking.map((run) => [
-        run.meta.provider,
-        answered.includes(run) ? further(run.after, end) : run.after,
-      ]),
+    const places: CursorState['places'] = {};
+    for (const run of runs) {
+      const name = run.meta.provider;
+      if (run.meta.reason === 'done') places[name] = 'done';
+      if (run.provider === undefined || run.meta.status === 'skipped') continue;
+      if (!answered.includes(run)) places[name] = run.after;
+      else places[name] = reach === 'done' ? 'done' : further(run.after, reach);
+    }
+    const moved = (Object.keys(places) as ProviderName[]).some(
+      (name) =>
+        !sameStanding(
+          placeOf(places, name),
+          query.places === null ? null : placeOf(query.places, name),
+        ),
     );
-    const after = [...places.values()].reduce(further, null);
-    const behind: CursorState['behind'] = {};
-    for (const [name, place] of places) if (!samePlace(place, after)) behind[name] = place;
-    return this.cursors.encode({
+    const open = Object.values(places).some((place) => place !== 'done');
+    return open && !moved && reach !== 'done' ? 'no-progress' : places;
+  }
+
+  /**
+   * `nextCursor` while a provider that answered has more; once none has, `resumeCursor` when a
+   * provider that failed still owes records: followed later, it brings exactly those.
+   */
+  private cursorsOf(
+    query: ResolvedQuery,
+    places: CursorState['places'],
+    answered: readonly Run[],
+  ): { nextCursor: string | null; resumeCursor: string | null } {
+    const pending = (name: ProviderName): boolean => placeOf(places, name) !== 'done';
+    if (!Object.keys(places).some((name) => pending(name as ProviderName))) {
+      return { nextCursor: null, resumeCursor: null };
+    }
+    const cursor = this.cursors.encode({
       sort: query.order,
       since: query.since,
       until: query.until,
-      after,
-      behind,
+      places,
       filters: query.fingerprint,
     });
+    return answered.some((run) => pending(run.meta.provider))
+      ? { nextCursor: cursor, resumeCursor: null }
+      : { nextCursor: null, resumeCursor: cursor };
+  }
+
+  /** Every provider of a page that made no progress, as failed: they did not answer in time. */
+  private timedOut(runs: readonly Run[], metas: ProviderMetaDto[]): ProviderMetaDto[] {
+    return metas.map((meta, i) =>
+      meta.status === 'ok' && runs[i].provider !== undefined
+        ? { ...meta, status: 'error', error: toMeta(deadlinePassed(meta.provider)) }
+        : meta,
+    );
   }
 
   /** A page served again: every provider that answered is a hit now, with no upstream request. */
@@ -281,6 +349,7 @@ export class CallLogsService {
       floor: 0,
       after: null,
       entries: [],
+      rounds: 0,
       outcomes: new Set(),
     });
     if (!query.filters.providers.includes(name)) return skip('not_requested');
@@ -289,10 +358,22 @@ export class CallLogsService {
     if (query.until <= floor) return skip('retention');
     const pushdown = provider.pushdown(query.filters);
     if (pushdown === null) return skip('no_match');
-    const resumes = Object.hasOwn(query.behind, name);
-    const after = resumes ? (query.behind[name] ?? null) : query.after;
-    if (resumes) meta.resumedFrom = new Date(after?.at ?? startOf(query)).toISOString();
-    return { meta, provider, pushdown, floor, after, entries: [], outcomes: new Set() };
+    const place = query.places === null ? null : placeOf(query.places, name);
+    // Not in the walk any more: every record of it was on an earlier page.
+    if (place === 'done') return skip('done');
+    if (query.places !== null && isBehind(query, place)) {
+      meta.resumedFrom = new Date(place?.at ?? startOf(query)).toISOString();
+    }
+    return {
+      meta,
+      provider,
+      pushdown,
+      floor,
+      after: place,
+      entries: [],
+      rounds: 0,
+      outcomes: new Set(),
+    };
   }
 
   private async fetchInto(
@@ -305,7 +386,7 @@ export class CallLogsService {
     const { provider, pushdown, meta } = run;
     if (provider === undefined || pushdown === undefined || slice.to <= run.floor) return;
     // Wholly before where this provider resumes: its records there were on earlier pages.
-    const edge = edgeOf(query, run.after);
+    const edge = edgeOf(query.order, query, run.after);
     if (query.order === 'desc' ? slice.from >= edge : slice.to <= edge) return;
     const started = performance.now();
     try {
@@ -333,8 +414,8 @@ export class CallLogsService {
         if (matchesFilters(record, query.filters)) run.entries.push({ at, record });
       }
     } catch (error) {
-      // A provider that did answer, only not the whole walk in time, stays in the page.
-      if (deadline.signal.aborted && meta.slices > 0 && meta.status === 'ok') run.late = true;
+      // The deadline, not the provider: the walk decides what the rounds it finished are worth.
+      if (deadline.expired && meta.status === 'ok') run.late = true;
       else this.fail(run, error);
     } finally {
       meta.latencyMs += Math.round(performance.now() - started);
@@ -364,7 +445,7 @@ export class CallLogsService {
   private describe(provider: ProviderName, error: unknown): NonNullable<ProviderMetaDto['error']> {
     if (error instanceof UpstreamError) {
       this.logger.warn(`${provider} failed: ${error.code}: ${error.message}`);
-      return { code: error.code, message: error.message };
+      return toMeta(error);
     }
     this.logger.error(
       `${provider} failed unexpectedly`,
@@ -382,27 +463,36 @@ function deadlinePassed(provider: ProviderName): UpstreamError {
   );
 }
 
+function toMeta(error: UpstreamError): NonNullable<ProviderMetaDto['error']> {
+  return { code: error.code, message: error.message };
+}
+
 /** Where the window starts in the page's order. */
 function startOf(query: ResolvedQuery): number {
   return query.order === 'desc' ? query.until : query.since;
 }
 
-/** Where a walk from a place starts: the start of the window, or just past the place. */
-function edgeOf(query: ResolvedQuery, after: Position | null): number {
-  if (after === null) return startOf(query);
-  return query.order === 'desc' ? after.at + 1 : after.at;
+/** The edge furthest back among the providers still walking: where the walk must be. */
+function farthestBack(query: ResolvedQuery, runs: readonly Run[]): number {
+  const edges = runs.map(({ after }) => edgeOf(query.order, query, after));
+  return query.order === 'desc' ? Math.max(...edges) : Math.min(...edges);
 }
 
-/**
- * Where the walk starts: the start of the window, or just past the previous page's last record, or
- * further back where a provider that failed on an earlier page resumes.
- */
-function startEdge(query: ResolvedQuery, runs: readonly Run[]): number {
-  const edges = runs
-    .filter((run) => run.provider !== undefined)
-    .map(({ after }) => edgeOf(query, after));
-  if (edges.length === 0) return startOf(query);
-  return query.order === 'desc' ? Math.max(...edges) : Math.min(...edges);
+/** Whether a place of the cursor lies behind another: its provider failed on an earlier page. */
+function isBehind(query: ResolvedQuery, place: Position | null): boolean {
+  const places = Object.values(query.places ?? {});
+  if (places.includes('done')) return true;
+  const further = furtherOf(query.order);
+  const furthest = places.reduce<Position | null>(
+    (a, b) => further(a, b === 'done' ? null : b),
+    null,
+  );
+  return !samePlace(place, furthest);
+}
+
+function sameStanding(a: Place, b: Place): boolean {
+  if (a === 'done' || b === 'done') return a === b;
+  return samePlace(a, b);
 }
 
 /**
@@ -417,36 +507,14 @@ function nextSpan(found: number, wanted: number, covered: number): number {
   return Math.min(Math.max(((wanted - found) * covered * 1.2) / found, HOUR), doubling);
 }
 
-/** Whether a record comes after a place, in the page order. */
-function isAfter(order: SortOrder, after: Position | null): (at: number, id: string) => boolean {
-  if (after === null) return () => true;
-  return order === 'desc'
-    ? (at, id) => at < after.at || (at === after.at && id < after.id)
-    : (at, id) => at > after.at || (at === after.at && id > after.id);
-}
-
-/** Of two places, the one further along in the page order; null is the start of the window. */
-function furtherOf(order: SortOrder): (a: Position | null, b: Position | null) => Position | null {
-  return (a, b) => {
-    if (a === null || b === null) return a ?? b;
-    return isAfter(order, a)(b.at, b.id) ? b : a;
-  };
-}
-
-function samePlace(a: Position | null, b: Position | null): boolean {
-  return a === b || (a !== null && b !== null && a.at === b.at && a.id === b.id);
-}
-
-/** Start time, then id, both in the page's direction: a total order, so keyset paging is exact. */
-function comparator(order: SortOrder): (a: Entry, b: Entry) => number {
-  const sign = order === 'desc' ? -1 : 1;
-  return (a, b) =>
-    sign * (a.at - b.at || (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0));
+function entryOrder(order: ResolvedQuery['order']): (a: Entry, b: Entry) => number {
+  const compare = comparator(order);
+  return (a, b) => compare({ at: a.at, id: a.record.id }, { at: b.at, id: b.record.id });
 }
 
 /** The page key: the filters' fingerprint already holds the order and any explicit bounds. */
 function pageKeyOf(query: ResolvedQuery): string {
-  const places = JSON.stringify([query.after, query.behind]);
+  const places = JSON.stringify(query.places);
   return `${query.fingerprint}|${query.since}|${query.until}|${places}|${query.limit}|${query.includeRaw}`;
 }
 

@@ -3,13 +3,16 @@ import { describe, expect, it } from '@jest/globals';
 import { CursorCodec, fingerprint, type CursorState } from './cursor.js';
 
 const SECRET = 'a-secret-of-enough-length';
+const HOUR = 3_600_000;
 
 const state: CursorState = {
   sort: 'desc',
   since: Date.parse('2026-11-21T00:00:00Z'),
   until: Date.parse('2026-11-22T00:00:00Z'),
-  after: { at: Date.parse('2026-11-21T13:14:15.123Z'), id: 'kaleyra:75c1a2b3-1' },
-  behind: {},
+  places: {
+    cinnox: { at: Date.parse('2026-11-21T13:14:15.123Z'), id: 'kaleyra:75c1a2b3-1' },
+    kaleyra: { at: Date.parse('2026-11-21T13:14:15.123Z'), id: 'kaleyra:75c1a2b3-1' },
+  },
   filters: fingerprint({ statuses: ['busy'] }),
 };
 
@@ -22,27 +25,29 @@ describe('CursorCodec', () => {
     expect(codec.decode(token)).toEqual(state);
   });
 
-  it('round-trips providers left behind, from a record or from the start of the window', () => {
+  it('round-trips every kind of place: a record, a boundary, the start, and done', () => {
     const lagging: CursorState = {
       ...state,
-      behind: { cinnox: null, kaleyra: { at: state.since + 5, id: 'kaleyra:k-5' } },
+      places: { cinnox: null, kaleyra: { at: state.since + 5, id: 'kaleyra:k-5' } },
     };
     expect(codec.decode(codec.encode(lagging))).toEqual(lagging);
-    const nothingYet: CursorState = { ...state, after: null, behind: { kaleyra: null } };
-    expect(codec.decode(codec.encode(nothingYet))).toEqual(nothingYet);
+    const resuming: CursorState = {
+      ...state,
+      places: { cinnox: 'done', kaleyra: { at: state.since + HOUR, id: '' } },
+    };
+    expect(codec.decode(codec.encode(resuming))).toEqual(resuming);
   });
 
   it('refuses a token whose payload was changed, even into another valid state', () => {
     const token = codec.encode(state);
     const forged = Buffer.from(
       JSON.stringify([
-        2,
+        3,
         'desc',
         state.since,
         state.until,
         state.filters,
-        [state.after!.at - 1000, state.after!.id],
-        [],
+        [['cinnox', state.since, 'cinnox:x']],
       ]),
     ).toString('base64url');
     expect(codec.decode(`${forged}.${token.split('.')[1]}`)).toBeNull();
@@ -60,11 +65,17 @@ describe('CursorCodec', () => {
   );
 
   it.each([
-    ['an unknown sort', [2, 'sideways', 0, 1, 'f', null, []]],
-    ['another version', [1, 'desc', 0, 1, 0, 'x', 'f']],
-    ['a position without id', [2, 'desc', 0, 1, 'f', [5], []]],
-    ['an unknown provider behind', [2, 'desc', 0, 1, 'f', null, [['acme']]]],
-    ['a malformed position behind', [2, 'desc', 0, 1, 'f', null, [['kaleyra', 'x', 5]]]],
+    ['an unknown sort', [3, 'sideways', 0, 1, 'f', []]],
+    ['another version', [2, 'desc', 0, 1, 'f', null, []]],
+    ['a position without id', [3, 'desc', 0, 1, 'f', [['cinnox', 5]]]],
+    ['an unknown provider', [3, 'desc', 0, 1, 'f', [['acme']]]],
+    ['a provider twice', [3, 'desc', 0, 1, 'f', [['cinnox'], ['cinnox', 'done']]]],
+    ['a malformed position', [3, 'desc', 0, 1, 'f', [['kaleyra', 'x', 5]]]],
+    [
+      'an id longer than any provider gives',
+      [3, 'desc', 0, 1, 'f', [['kaleyra', 5, 'x'.repeat(301)]]],
+    ],
+    ['a fractional time', [3, 'desc', 0.5, 1, 'f', []]],
   ])('refuses a correctly signed payload with %s', (_, shape) => {
     // Signed as the codec signs, so that only the shape is wrong.
     const sign = (payload: string): string =>

@@ -1,33 +1,37 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { PROVIDERS, type ProviderName } from './call-log.js';
+import type { Position } from './keyset.js';
 import type { SortOrder } from './slice-planner.js';
 
-/** A place in the page order: a record's start and id. */
-export interface Position {
-  at: number;
-  id: string;
-}
+/**
+ * Where a provider stands in a walk: the place its next record comes after (null: the start of
+ * the window), or `done` once the walk has brought all of its records.
+ */
+export type Place = Position | null | 'done';
 
-/** Where a page ended, and the query it belongs to. */
+/** Where a walk stands, and the query it belongs to. */
 export interface CursorState {
   sort: SortOrder;
   /** The window, pinned by the first page so that "the last 24 hours" does not move under a walk. */
   since: number;
   until: number;
-  /** The last record returned so far; null while no record was returned. */
-  after: Position | null;
   /**
-   * Providers that failed on an earlier page, with the place they resume from (null: the start of
-   * the window), which lies before `after`: their records from there on are still owed.
+   * Every provider that takes part, with its own place: providers that answered every page share
+   * one, and one that failed on a page keeps the place it had, so its records are still owed.
    */
-  behind: Partial<Record<ProviderName, Position | null>>;
+  places: Partial<Record<ProviderName, Place>>;
   /** Fingerprint of the filters the first page was asked with. */
   filters: string;
 }
 
-const VERSION = 2;
+/** A provider's place; one the cursor does not name is not in the walk (any more). */
+export function placeOf(places: CursorState['places'], name: ProviderName): Place {
+  return Object.hasOwn(places, name) ? (places[name] ?? null) : 'done';
+}
 
-type EncodedPosition = [number, string];
+const VERSION = 3;
+/** Longer than any id a provider gives; keeps a forged cursor from carrying a large payload. */
+const MAX_ID_LENGTH = 300;
 
 /**
  * Cursors are signed, so a changed cursor is refused rather than silently served from another
@@ -37,19 +41,11 @@ export class CursorCodec {
   constructor(private readonly secret: string) {}
 
   encode(state: CursorState): string {
-    const behind = Object.entries(state.behind).map(([name, position]) =>
-      position === null ? [name] : [name, position.at, position.id],
+    const places = Object.entries(state.places).map(([name, place]) =>
+      place === null ? [name] : place === 'done' ? [name, 'done'] : [name, place.at, place.id],
     );
     const payload = Buffer.from(
-      JSON.stringify([
-        VERSION,
-        state.sort,
-        state.since,
-        state.until,
-        state.filters,
-        state.after === null ? null : [state.after.at, state.after.id],
-        behind,
-      ]),
+      JSON.stringify([VERSION, state.sort, state.since, state.until, state.filters, places]),
     ).toString('base64url');
     return `${payload}.${this.sign(payload)}`;
   }
@@ -67,34 +63,29 @@ export class CursorCodec {
     } catch {
       return null;
     }
-    if (!Array.isArray(parsed) || parsed.length !== 7 || parsed[0] !== VERSION) return null;
-    const [, sort, since, until, filters, after, behindList] = parsed as unknown[];
+    if (!Array.isArray(parsed) || parsed.length !== 6 || parsed[0] !== VERSION) return null;
+    const [, sort, since, until, filters, placeList] = parsed as unknown[];
     if (
       (sort !== 'asc' && sort !== 'desc') ||
       !Number.isSafeInteger(since) ||
       !Number.isSafeInteger(until) ||
       typeof filters !== 'string' ||
-      (after !== null && !isPosition(after)) ||
-      !Array.isArray(behindList)
+      !Array.isArray(placeList)
     ) {
       return null;
     }
-    const behind: CursorState['behind'] = {};
-    for (const entry of behindList as unknown[]) {
-      if (!Array.isArray(entry) || !PROVIDERS.includes(entry[0] as ProviderName)) return null;
-      const [name, ...position] = entry as [ProviderName, ...unknown[]];
-      if (position.length === 0) behind[name] = null;
-      else if (isPosition(position)) behind[name] = { at: position[0], id: position[1] };
-      else return null;
+    const places: CursorState['places'] = {};
+    for (const entry of placeList as unknown[]) {
+      if (!Array.isArray(entry)) return null;
+      const [name, ...place] = entry as unknown[];
+      if (!PROVIDERS.includes(name as ProviderName) || Object.hasOwn(places, name as string)) {
+        return null;
+      }
+      const decoded = decodePlace(place);
+      if (decoded === undefined) return null;
+      places[name as ProviderName] = decoded;
     }
-    return {
-      sort,
-      since: since as number,
-      until: until as number,
-      filters,
-      after: after === null ? null : { at: after[0], id: after[1] },
-      behind,
-    };
+    return { sort, since: since as number, until: until as number, filters, places };
   }
 
   private sign(payload: string): string {
@@ -102,13 +93,12 @@ export class CursorCodec {
   }
 }
 
-function isPosition(value: unknown): value is EncodedPosition {
-  return (
-    Array.isArray(value) &&
-    value.length === 2 &&
-    Number.isSafeInteger(value[0]) &&
-    typeof value[1] === 'string'
-  );
+function decodePlace(place: unknown[]): Place | undefined {
+  if (place.length === 0) return null;
+  if (place.length === 1) return place[0] === 'done' ? 'done' : undefined;
+  const [at, id] = place;
+  if (place.length !== 2 || !Number.isSafeInteger(at) || typeof id !== 'string') return undefined;
+  return id.length <= MAX_ID_LENGTH ? { at: at as number, id } : undefined;
 }
 
 /** A short, stable digest of a query's filters: same filters, same fingerprint. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import {
   MAX_SLICES_PER_ROUND,
   SLICE_WIDTHS_MS,
@@ -105,5 +106,72 @@ describe('SlicePlan', () => {
     expect(show(plan.nextRound(HOUR))).toEqual([['2026-11-20T10:00', '2026-11-20T11:00']]);
     expect(plan.covered()).toBe(30 * 60_000 + 1);
     expect(plan.position).toBe(t('2026-11-20T10:00Z'));
+  });
+});
+
+describe('SlicePlan terminates', () => {
+  const windows = fc.record({
+    since: fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2030, 0, 1) }),
+    length: fc.oneof(
+      fc.constantFrom(0, 1, 2, HOUR - 1, HOUR, HOUR + 1, DAY, 31 * DAY),
+      fc.integer({ min: 0, max: 31 * DAY }),
+    ),
+    order: fc.constantFrom<SortOrder>('asc', 'desc'),
+    start: fc.option(fc.integer({ min: -2 * DAY, max: 33 * DAY }), { nil: undefined }),
+    spans: fc.array(
+      fc.oneof(
+        fc.double({ noNaN: false }),
+        fc.constantFrom(0, -1, Number.NaN, Number.POSITIVE_INFINITY, HOUR, 40 * DAY),
+      ),
+      { maxLength: 50 },
+    ),
+  });
+
+  it('walks any window, from any start, in at most one round per hour plus one, covering it once', () => {
+    fc.assert(
+      fc.property(windows, ({ since, length, order, start, spans }) => {
+        const until = since + length;
+        const plan = new SlicePlan(
+          since,
+          until,
+          order,
+          start === undefined ? undefined : since + start,
+        );
+        const budget = Math.ceil(length / HOUR) + 2;
+        const slices: Array<{ from: number; to: number }> = [];
+        let rounds = 0;
+        let emptyRound = false;
+        while (!plan.done && rounds <= budget) {
+          const round = plan.nextRound(spans[rounds % Math.max(spans.length, 1)] ?? HOUR);
+          emptyRound ||= round.length === 0;
+          slices.push(...round);
+          rounds += 1;
+        }
+        expect(emptyRound).toBe(false);
+        expect(rounds).toBeLessThanOrEqual(budget);
+        // Contiguous, aligned, each a planner width, and reaching the far end of the window.
+        const misfits = slices.filter((slice, i) => {
+          const width = slice.to - slice.from;
+          const previous = slices[i - 1];
+          const joined =
+            previous === undefined ||
+            (order === 'desc' ? slice.to === previous.from : slice.from === previous.to);
+          return !SLICE_WIDTHS_MS.some((w) => w === width) || slice.from % width !== 0 || !joined;
+        });
+        expect(misfits).toEqual([]);
+        const last = slices.at(-1);
+        if (last !== undefined) {
+          if (order === 'desc') expect(last.from).toBeLessThanOrEqual(since);
+          else expect(last.to).toBeGreaterThanOrEqual(until);
+        }
+      }),
+      { seed: 20261202, numRuns: 1_000 },
+    );
+  });
+
+  it('refuses a window that is not two whole numbers, instead of walking it forever', () => {
+    expect(() => new SlicePlan(Number.NaN, 0, 'desc')).toThrow(RangeError);
+    expect(() => new SlicePlan(0, Number.POSITIVE_INFINITY, 'asc')).toThrow(RangeError);
+    expect(() => new SlicePlan(0, HOUR, 'asc', Number.NaN)).toThrow(RangeError);
   });
 });

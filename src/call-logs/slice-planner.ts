@@ -30,10 +30,14 @@ export function nextSlice(edge: number, order: SortOrder, maxWidth: number): Sli
   return { from, to: from + HOUR };
 }
 
-/** Walks `[since, until)` from the end `order` starts at, one round of slices at a time. */
+/**
+ * Walks `[since, until)` from the end `order` starts at, one round of slices at a time. Every
+ * round moves the edge by at least one slice and never past the window, so a walk of any window
+ * ends within as many rounds as it has hours, plus one.
+ */
 export class SlicePlan {
   private edge: number;
-  private readonly start: number;
+  private start: number;
 
   constructor(
     private readonly since: number,
@@ -41,7 +45,12 @@ export class SlicePlan {
     private readonly order: SortOrder,
     start?: number,
   ) {
-    this.start = start ?? (order === 'desc' ? until : since);
+    if (!Number.isSafeInteger(since) || !Number.isSafeInteger(until)) {
+      throw new RangeError(`a window is two whole epoch milliseconds, not ${since}..${until}`);
+    }
+    const first = start ?? (order === 'desc' ? until : since);
+    if (!Number.isSafeInteger(first)) throw new RangeError(`a walk cannot start at ${first}`);
+    this.start = Math.min(Math.max(first, since), until);
     this.edge = this.start;
   }
 
@@ -60,16 +69,34 @@ export class SlicePlan {
   }
 
   /**
+   * Moves the walk on to `edge` when that lies further, skipping time nobody still walking needs;
+   * the walk counts as starting there.
+   */
+  skipTo(edge: number): void {
+    if (!Number.isSafeInteger(edge)) return;
+    const further = this.order === 'desc' ? edge < this.edge : edge > this.edge;
+    if (!further) return;
+    this.edge = Math.min(Math.max(edge, this.since), this.until);
+    this.start = this.edge;
+  }
+
+  /**
    * The slices of the next round: the widest aligned slice at most twice as wide as `span` (one
    * wider request costs less than several narrow ones), then, only while they are whole days, more
    * of them until the round covers `span`, at most MAX_SLICES_PER_ROUND. Narrower slices never go
-   * in parallel: alignment would cut the span into many small requests.
+   * in parallel: alignment would cut the span into many small requests. A round has one slice at
+   * least, whatever `span` is, unless the walk is done.
    */
   nextRound(span: number): Slice[] {
     const slices: Slice[] = [];
+    const wanted = Number.isFinite(span) ? span : HOUR;
     let planned = 0;
-    while (planned < span && !this.done && slices.length < MAX_SLICES_PER_ROUND) {
-      const slice = nextSlice(this.edge, this.order, Math.max(2 * (span - planned), HOUR));
+    while (
+      !this.done &&
+      slices.length < MAX_SLICES_PER_ROUND &&
+      (slices.length === 0 || planned < wanted)
+    ) {
+      const slice = nextSlice(this.edge, this.order, Math.max(2 * (wanted - planned), HOUR));
       if (slices.length > 0 && slice.to - slice.from < DAY) break;
       this.edge = this.order === 'desc' ? slice.from : slice.to;
       planned += slice.to - slice.from;
