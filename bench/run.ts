@@ -3,7 +3,6 @@ import { promisify } from 'node:util';
 import Fastify from 'fastify';
 import type { Environment } from '../src/app.module.js';
 import type { CallLog } from '../src/call-logs/call-log.js';
-import { Clock } from '../src/common/clock.js';
 import { Deadline } from '../src/common/deadline.js';
 import { ProviderRegistry } from '../src/providers/provider-registry.js';
 import { Redis } from 'ioredis';
@@ -17,6 +16,7 @@ import {
   serveGateway,
   startSimulators,
   upstreamRequests,
+  TestClock,
   type Simulators,
 } from '../test/utils.js';
 
@@ -42,10 +42,10 @@ const median = (values: number[]): number =>
 const ratio = (a: number, b: number): string => (b === 0 ? '∞' : `${(a / b).toFixed(1)}x`);
 
 async function main(): Promise<void> {
-  const now = Date.now();
   const sims = await startSimulators({ seed: 7 });
+  const now = sims.clock.now();
   const env = (extra: Environment): Environment => benchEnv(sims, extra);
-  const warm = await serveGateway(env({}));
+  const warm = await serveGateway(env({}), sims.clock);
 
   const lines: string[] = [];
   const print = (line: string): void => {
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
 
   // The same, with the slices in Redis, against a plain route that reads the same bytes from Redis.
   const prefix = `bench:${process.pid}:`;
-  const shared = await serveGateway(env({ REDIS_URL, CACHE_PREFIX: prefix }));
+  const shared = await serveGateway(env({ REDIS_URL, CACHE_PREFIX: prefix }), sims.clock);
   await fetch(`${shared.url}${path}`);
   const redis = new Redis(REDIS_URL);
   await redis.set(`${prefix}plain-page`, bytes);
@@ -122,12 +122,15 @@ async function main(): Promise<void> {
   // 100 identical cold requests at once, over two replicas sharing Redis.
   const coldWindow = `/call-logs?since=${iso(now - 3 * DAY)}&until=${iso(now - 2 * DAY)}&limit=200`;
   resetStats(sims);
-  const single = await serveGateway(env({ REDIS_URL, CACHE_PREFIX: `${prefix}single:` }));
+  const single = await serveGateway(
+    env({ REDIS_URL, CACHE_PREFIX: `${prefix}single:` }),
+    sims.clock,
+  );
   await fetch(`${single.url}${coldWindow}`);
   const alone = served(sims);
   const replicas = [
-    await serveGateway(env({ REDIS_URL, CACHE_PREFIX: `${prefix}flight:` })),
-    await serveGateway(env({ REDIS_URL, CACHE_PREFIX: `${prefix}flight:` })),
+    await serveGateway(env({ REDIS_URL, CACHE_PREFIX: `${prefix}flight:` }), sims.clock),
+    await serveGateway(env({ REDIS_URL, CACHE_PREFIX: `${prefix}flight:` }), sims.clock),
   ];
   resetStats(sims);
   const answers = await Promise.all(
@@ -165,10 +168,8 @@ const MOMENTS = [
  * against fetching the whole window from both providers, merging and sorting.
  */
 async function firstPages(moment: string, at: number): Promise<string[]> {
-  const clock = { now: () => new Date(at) };
-  const sims = await startSimulators({ seed: 7, now: clock.now });
-  const app = await serveGateway(benchEnv(sims, {}));
-  app.app.get(Clock).now = () => at;
+  const sims = await startSimulators({ seed: 7, clock: new TestClock(at) });
+  const app = await serveGateway(benchEnv(sims, {}), sims.clock);
   sims.cinnox.setFaults({ latencyMs: UPSTREAM_LATENCY_MS });
   sims.kaleyra.setFaults({ latencyMs: UPSTREAM_LATENCY_MS });
   const registry = app.app.get(ProviderRegistry);

@@ -20,9 +20,13 @@ export type Environment = Record<string, string | undefined>;
 export class AppModule {
   /**
    * Without an explicit environment, `@nestjs/config` loads `.env` into the process environment,
-   * which is then validated before anything starts; tests pass their own environment instead.
+   * which is then validated before anything starts; tests pass their own environment instead, and
+   * a clock of their own, which everything that reads the time shares.
    */
-  static async forRoot(env?: Environment): Promise<DynamicModule> {
+  static async forRoot(
+    env?: Environment,
+    clock: Clock = new SystemClock(),
+  ): Promise<DynamicModule> {
     const imports: DynamicModule[] = [];
     if (env === undefined) imports.push(await ConfigModule.forRoot());
     const config = loadConfig(env ?? process.env);
@@ -33,7 +37,7 @@ export class AppModule {
       controllers: [CallLogsController, HealthController, MetricsController],
       providers: [
         { provide: AppConfig, useValue: config },
-        { provide: Clock, useClass: SystemClock },
+        { provide: Clock, useValue: clock },
         {
           provide: CacheStore,
           inject: [Clock],

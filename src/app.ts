@@ -8,6 +8,7 @@ import { AppModule, type Environment } from './app.module.js';
 import { MemoValidationPipe } from './common/memo-validation.pipe.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { InvalidParametersError } from './common/problem.js';
+import type { Clock } from './common/clock.js';
 import { AppConfig } from './config/app-config.js';
 import { buildOpenApiDocument } from './openapi.js';
 
@@ -18,8 +19,11 @@ const requestId = (header: unknown): string =>
   typeof header === 'string' && /^[\w.:-]{1,128}$/.test(header) ? header : randomUUID();
 
 /** Builds the gateway exactly as it runs: `main.ts`, the tests and the benchmark all start here. */
-export async function createApp(env?: Environment): Promise<NestFastifyApplication> {
-  const module = await AppModule.forRoot(env);
+export async function createApp(
+  env?: Environment,
+  options: { clock?: Clock } = {},
+): Promise<NestFastifyApplication> {
+  const module = await AppModule.forRoot(env, options.clock);
   const adapter = new FastifyAdapter({
     genReqId: (request: { headers: Record<string, unknown> }) =>
       requestId(request.headers['x-request-id']),

@@ -19,6 +19,7 @@ import {
   type PageBody,
   type Simulators,
   iso,
+  PINNED_NOW,
   until,
 } from './utils.js';
 
@@ -27,7 +28,7 @@ describe('the slice cache when Redis or a lock holder fails', () => {
   let redis: RedisServer;
   let gateway: Gateway;
   let prefix: string;
-  const midnight = Math.floor(Date.now() / DAY) * DAY;
+  const midnight = Math.floor(PINNED_NOW / DAY) * DAY;
   const query = (days: number) => ({
     since: iso(midnight - days * DAY),
     until: iso(midnight - (days - 1) * DAY),
@@ -40,6 +41,7 @@ describe('the slice cache when Redis or a lock holder fails', () => {
     prefix = testPrefix('resilience');
     gateway = await startGateway(
       gatewayEnv(sims, { REDIS_URL: redis.url, CACHE_PREFIX: prefix, CACHE_LOCK_LEASE_MS: '800' }),
+      sims.clock,
     );
   });
 
@@ -125,6 +127,7 @@ describe('the slice cache when Redis or a lock holder fails', () => {
 
     const replica = await startGateway(
       gatewayEnv(sims, { REDIS_URL: redis.url, CACHE_PREFIX: prefix }),
+      sims.clock,
     );
     try {
       resetStats(sims);
@@ -159,6 +162,7 @@ describe('the slice cache when Redis or a lock holder fails', () => {
         CACHE_PREFIX: prefix,
         CACHE_REDIS_TIMEOUT_MS: '600',
       }),
+      sims.clock,
     );
     const admin = new Redis(redis.url);
     try {

@@ -1,6 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { SliceCache } from '../src/cache/slice-cache.js';
-import { Clock } from '../src/common/clock.js';
 import {
   DAY,
   HOUR,
@@ -18,6 +17,7 @@ import {
   type Gateway,
   type PageBody,
   type Simulators,
+  type TestClock,
   iso,
   resetFaults,
 } from './utils.js';
@@ -40,27 +40,31 @@ describe.each([
   ['a shared Redis', true],
   ['the in-process store', false],
 ])('the slice cache, in %s', (_store, redis) => {
+  const store = (prefix: string): Record<string, string> =>
+    redis ? { REDIS_URL, CACHE_PREFIX: prefix } : {};
   let sims: Simulators;
   let now: number;
   const prefixes: string[] = [];
   const gateways: Gateway[] = [];
 
-  /** A gateway on the shared Redis, under `prefix` (a fresh one unless given, i.e. a cold cache). */
+  /**
+   * A gateway on the store, under `prefix` (a fresh one unless given, i.e. a cold cache), on a
+   * clock of its own that a test may move on without moving the simulators'.
+   */
   async function gateway(
     prefix = testPrefix('cache'),
     extra: Record<string, string> = {},
-  ): Promise<Gateway> {
+  ): Promise<Gateway & { clock: TestClock }> {
     prefixes.push(prefix);
-    const started = await startGateway(
-      gatewayEnv(sims, { REDIS_URL, CACHE_PREFIX: prefix, ...extra }),
-    );
+    const clock = sims.clock.fork();
+    const started = await startGateway(gatewayEnv(sims, { ...store(prefix), ...extra }), clock);
     gateways.push(started);
-    return started;
+    return { ...started, clock };
   }
 
   beforeAll(async () => {
-    now = Date.now();
     sims = await startSimulators({ seed: 5 });
+    now = sims.clock.now();
   });
 
   afterEach(async () => {
@@ -107,7 +111,7 @@ describe.each([
       ['hit', 0],
       ['hit', 0],
     ]);
-    expect(Date.parse(String(meta[0].fetchedAt))).toBeLessThanOrEqual(Date.now());
+    expect(Date.parse(String(meta[0].fetchedAt))).toBeLessThanOrEqual(sims.clock.now());
   });
 
   it('a 7-day walk after a 1-day walk asks the upstreams only for the 6 missing days', async () => {
@@ -153,10 +157,8 @@ describe.each([
 
     it('serves a stale slice at once and refreshes it behind (stale-while-revalidate)', async () => {
       const started = await gateway();
-      const clock = started.app.get(Clock);
-      const base = clock.now();
       await started.http.get('/call-logs').query(recentWindow());
-      jest.spyOn(clock, 'now').mockImplementation(() => base + 31_000);
+      started.clock.advance(31_000);
       resetStats(sims);
 
       const stale = await started.http.get('/call-logs').query(recentWindow());
@@ -181,10 +183,8 @@ describe.each([
         UPSTREAM_RETRIES: '0',
         UPSTREAM_CIRCUIT_FAILURES: '1000',
       });
-      const clock = started.app.get(Clock);
-      const base = clock.now();
       const first = await started.http.get('/call-logs').query(recentWindow());
-      jest.spyOn(clock, 'now').mockImplementation(() => base + 95_000);
+      started.clock.advance(95_000);
       sims.cinnox.setFaults({ errorRate: 1 });
 
       const response = await started.http

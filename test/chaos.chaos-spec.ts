@@ -18,6 +18,7 @@ import {
   type PageBody,
   upstreamRequests,
   type Simulators,
+  PINNED_NOW,
 } from './utils.js';
 
 /*
@@ -78,7 +79,7 @@ describe(`chaos: ${CALLERS} callers, two gateways, one Redis restart, ${SECONDS}
   const gateways: Array<{ url: string; app: NestFastifyApplication }> = [];
   let env: Environment;
   const random = new Random(SEED);
-  const now = Date.now();
+  const now = PINNED_NOW;
   const lastHour = Math.floor(now / HOUR) * HOUR;
 
   beforeAll(async () => {
@@ -96,7 +97,7 @@ describe(`chaos: ${CALLERS} callers, two gateways, one Redis restart, ${SECONDS}
       CINNOX_RATE_LIMIT_PER_MINUTE: String(CINNOX_LIMIT),
       RATE_LIMIT_REPLICAS: '2',
     });
-    gateways.push(await serveGateway(env), await serveGateway(env));
+    gateways.push(await serveGateway(env, sims.clock), await serveGateway(env, sims.clock));
   });
 
   afterAll(async () => {
@@ -151,7 +152,7 @@ describe(`chaos: ${CALLERS} callers, two gateways, one Redis restart, ${SECONDS}
   /** CALLERS callers against `urls` in turn until `stopAt`; caller 0 only revalidates. */
   async function drive(urls: string[], stopAt: number, outcomes: Outcome[]): Promise<void> {
     const caller = async (index: number): Promise<void> => {
-      while (Date.now() < stopAt) {
+      while (performance.now() < stopAt) {
         const { query, deadlineMs, strict } = index === 0 ? revalidation() : randomQuery();
         const url = urls[(index + outcomes.length) % urls.length];
         // Some callers follow the cursor for a few pages, as a walking client would.
@@ -179,7 +180,7 @@ describe(`chaos: ${CALLERS} callers, two gateways, one Redis restart, ${SECONDS}
           });
           cursor = status === 200 ? body.page.nextCursor : null;
           pages -= 1;
-        } while (cursor !== null && pages > 0 && Date.now() < stopAt);
+        } while (cursor !== null && pages > 0 && performance.now() < stopAt);
         await delay(index === 0 ? REVALIDATE_EVERY_MS : random.int(20, 120));
       }
     };
@@ -188,19 +189,21 @@ describe(`chaos: ${CALLERS} callers, two gateways, one Redis restart, ${SECONDS}
 
   it('never answers 5xx without strict, never passes a deadline, never exceeds a rate limit, and loses no record', async () => {
     const warmUp: Outcome[] = [];
-    const warmer = await serveGateway({ ...env, CINNOX_RATE_LIMIT_PER_MINUTE: '0' });
+    const warmer = await serveGateway({ ...env, CINNOX_RATE_LIMIT_PER_MINUTE: '0' }, sims.clock);
     try {
-      await drive([warmer.url], Date.now() + WARM_UP_MS, warmUp);
+      await drive([warmer.url], performance.now() + WARM_UP_MS, warmUp);
     } finally {
       await warmer.app.close();
     }
 
     const outcomes: Outcome[] = [];
-    const stopAt = Date.now() + SECONDS * 1000;
+    const stopAt = performance.now() + SECONDS * 1000;
     let redisDownFor = 0;
     const faultsInjected = { cinnox: 0, kaleyra: 0 };
     let redisDownAt = 0;
-    const chaosStart = Date.now();
+    const chaosStart = performance.now();
+    // The simulators log arrivals by their own clock: the same instant on it.
+    const chaosStartAt = sims.clock.now();
 
     /*
      * One provider at a time fails, in one of the ways it can, for one to three seconds: a failing
@@ -213,17 +216,18 @@ describe(`chaos: ${CALLERS} callers, two gateways, one Redis restart, ${SECONDS}
     const monkey = async (): Promise<void> => {
       let restarted = false;
       let failing: 'cinnox' | 'kaleyra' = 'cinnox';
-      while (Date.now() < stopAt) {
+      while (performance.now() < stopAt) {
         sims[failing].resetFaults();
-        const next = Date.now() < kaleyraFaultsUntil && random.chance(0.5) ? 'kaleyra' : 'cinnox';
+        const next =
+          performance.now() < kaleyraFaultsUntil && random.chance(0.5) ? 'kaleyra' : 'cinnox';
         if (next !== failing) await delay(CIRCUIT_COOLDOWN_MS + 500);
         failing = next;
         faultsInjected[failing] += 1;
         sims[failing].setFaults(random.weighted(FAULTS));
-        if (!restarted && Date.now() > (chaosStart + stopAt) / 2) {
+        if (!restarted && performance.now() > (chaosStart + stopAt) / 2) {
           restarted = true;
           const down = performance.now();
-          redisDownAt = Date.now();
+          redisDownAt = performance.now();
           await redis.stop();
           await delay(REDIS_DOWN_MS);
           await redis.start();
@@ -247,7 +251,7 @@ describe(`chaos: ${CALLERS} callers, two gateways, one Redis restart, ${SECONDS}
     const plain = outcomes.filter((outcome) => !outcome.strict);
     const late = outcomes.filter((outcome) => outcome.ms > outcome.deadlineMs + MARGIN_MS);
     // From the simulator's own log of arrivals: what CINNOX saw, not what the gateways granted.
-    const arrivals = sims.cinnox.stats().log.map((entry) => Date.parse(entry.at) - chaosStart);
+    const arrivals = sims.cinnox.stats().log.map((entry) => Date.parse(entry.at) - chaosStartAt);
     const busiest = busiestWindow(arrivals, 60_000);
     const perTen = Array.from(
       { length: Math.ceil(SECONDS / 10) + 1 },
@@ -292,7 +296,8 @@ describe(`chaos: ${CALLERS} callers, two gateways, one Redis restart, ${SECONDS}
       expect(status).toBe(200);
       if (body.meta.providers.some((meta) => meta.status === 'error')) partialPages += 1;
       walked.push(...ids(body.data));
-      cursor = body.page.nextCursor;
+      // A provider still failing when the others end: its resume cursor brings what it owes.
+      cursor = body.page.nextCursor ?? body.page.resumeCursor;
       if (cursor === null) break;
       // A provider still held back leaves pages empty until it may ask again.
       if (body.data.length === 0) await delay(250);

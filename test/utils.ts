@@ -4,30 +4,85 @@ import type TestAgent from 'supertest/lib/agent.js';
 import { createApp } from '../src/app.js';
 import type { Environment } from '../src/app.module.js';
 import type { CallLog } from '../src/call-logs/call-log.js';
+import { Clock } from '../src/common/clock.js';
 import { mapCinnoxRecord } from '../src/cinnox/cinnox.mapper.js';
 import { CinnoxSimulator } from '../src/cinnox/cinnox.simulator.js';
 import { mapKaleyraRecord } from '../src/kaleyra/kaleyra.mapper.js';
-import { KaleyraSimulator } from '../src/kaleyra/kaleyra.simulator.js';
+import {
+  KaleyraSimulator,
+  type KaleyraPaging,
+  type KaleyraSimulatorOptions,
+} from '../src/kaleyra/kaleyra.simulator.js';
 
 export { countKeys, deletePrefix } from './redis-keys.js';
+
+/**
+ * The instant a test's world starts at, whatever the wall clock says: a Wednesday mid-morning, off
+ * every hour boundary. `TEST_NOW` moves it, to try the suite at another hour.
+ */
+export const PINNED_NOW = Date.parse(process.env.TEST_NOW ?? '2026-11-25T10:17:23.456Z');
+
+/**
+ * The one clock of a test, shared by its simulators and gateways: it starts at a pinned instant
+ * and runs at the pace of real time (leases, timeouts and waits stay real), and a test can move
+ * it on with `advance`.
+ */
+export class TestClock extends Clock {
+  private readonly started = performance.now();
+  private shift = 0;
+
+  constructor(private readonly start: number = PINNED_NOW) {
+    super();
+    if (!Number.isFinite(start))
+      throw new Error(`TEST_NOW is not an instant: ${process.env.TEST_NOW}`);
+  }
+
+  now(): number {
+    return Math.floor(this.start + (performance.now() - this.started) + this.shift);
+  }
+
+  advance(ms: number): void {
+    this.shift += ms;
+  }
+
+  /** A clock that reads the same now, and moves on its own from here. */
+  fork(): TestClock {
+    return new TestClock(this.now());
+  }
+}
+
+/**
+ * The readings of Kaleyra's `page` and `offset` that its page allows (skip = offset; skip =
+ * (page - 1) x limit; skip = offset + (page - 1) x limit): the suites that walk run under each.
+ */
+export const KALEYRA_READINGS = [
+  'offset',
+  'page',
+  'offset+page',
+] as const satisfies readonly KaleyraPaging[];
 
 export interface Simulators {
   cinnox: CinnoxSimulator;
   kaleyra: KaleyraSimulator;
+  /** The clock the simulators run on; give it to the gateways too. */
+  clock: TestClock;
   close(): Promise<void>;
 }
 
-/** Both simulators on free loopback ports, with one seeded data set anchored at `now`. */
+/** Both simulators on free loopback ports, with one seeded data set anchored at the clock's now. */
 export async function startSimulators(
-  options: { seed?: number; now?: () => Date } = {},
+  options: { seed?: number; clock?: TestClock; kaleyra?: Partial<KaleyraSimulatorOptions> } = {},
 ): Promise<Simulators> {
+  const clock = options.clock ?? new TestClock();
+  const now = (): Date => new Date(clock.now());
   const [cinnox, kaleyra] = await Promise.all([
-    CinnoxSimulator.start(options),
-    KaleyraSimulator.start(options),
+    CinnoxSimulator.start({ seed: options.seed, now }),
+    KaleyraSimulator.start({ seed: options.seed, now, ...options.kaleyra }),
   ]);
   return {
     cinnox,
     kaleyra,
+    clock,
     close: async () => {
       await Promise.all([cinnox.close(), kaleyra.close()]);
     },
@@ -58,15 +113,19 @@ export interface Gateway {
 /** The real gateway listening on a free port, for clients that speak real HTTP (fetch, autocannon). */
 export async function serveGateway(
   env: Environment,
+  clock: Clock = new TestClock(),
 ): Promise<{ app: NestFastifyApplication; url: string }> {
-  const app = await createApp(env);
+  const app = await createApp(env, { clock });
   await app.listen(0, '127.0.0.1');
   return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
 }
 
 /** The real gateway on the real Fastify server, driven through supertest. */
-export async function startGateway(env: Environment): Promise<Gateway> {
-  const app = await createApp(env);
+export async function startGateway(
+  env: Environment,
+  clock: Clock = new TestClock(),
+): Promise<Gateway> {
+  const app = await createApp(env, { clock });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return { app, http: request(app.getHttpServer()), close: () => app.close() };
@@ -74,7 +133,7 @@ export async function startGateway(env: Environment): Promise<Gateway> {
 
 export interface PageBody {
   data: CallLog[];
-  page: { limit: number; nextCursor: string | null };
+  page: { limit: number; nextCursor: string | null; resumeCursor: string | null };
   meta: {
     providers: Array<{
       provider: string;

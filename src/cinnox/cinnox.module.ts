@@ -1,5 +1,6 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { Metrics } from '../metrics/metrics.js';
 import { policyFor } from '../providers/resilience.js';
@@ -22,10 +23,10 @@ import { CinnoxSimulator } from './cinnox.simulator.js';
     },
     {
       provide: CinnoxTarget,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) =>
+      inject: [AppConfig, Clock],
+      useFactory: (config: AppConfig, clock: Clock) =>
         upstreamTarget(CinnoxTarget, 'cinnox', config.cinnox, async () => {
-          const simulator = await CinnoxSimulator.start();
+          const simulator = await CinnoxSimulator.start({ now: () => new Date(clock.now()) });
           const { appId, appToken } = CinnoxSimulator.credentials;
           return {
             baseUrl: simulator.baseUrl,

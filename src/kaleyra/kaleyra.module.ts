@@ -1,5 +1,6 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { Metrics } from '../metrics/metrics.js';
 import { policyFor } from '../providers/resilience.js';
@@ -22,10 +23,10 @@ import { KaleyraSimulator } from './kaleyra.simulator.js';
     },
     {
       provide: KaleyraTarget,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) =>
+      inject: [AppConfig, Clock],
+      useFactory: (config: AppConfig, clock: Clock) =>
         upstreamTarget(KaleyraTarget, 'kaleyra', config.kaleyra, async () => {
-          const simulator = await KaleyraSimulator.start();
+          const simulator = await KaleyraSimulator.start({ now: () => new Date(clock.now()) });
           const { sid, apiKey } = KaleyraSimulator.credentials;
           return {
             baseUrl: simulator.baseUrl,

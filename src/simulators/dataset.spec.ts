@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { CINNOX_STATUSES, type CinnoxCallRecord } from '../cinnox/cinnox.types.js';
 import { KALEYRA_STATUSES, type KaleyraCallRecord } from '../kaleyra/kaleyra.types.js';
 import { generateDataset } from './dataset.js';
-import { parseInstant } from './simulator.js';
+import { parseInstant } from '../common/time.js';
 
 const now = new Date('2026-11-20T12:00:00Z');
 const { cinnox, kaleyra } = generateDataset({ now });
@@ -14,8 +14,10 @@ function tally<T>(items: readonly T[], key: (item: T) => unknown): Map<unknown, 
   return counts;
 }
 
-const cinnoxStart = (r: CinnoxCallRecord): number | null => parseInstant(r.callDate, true);
-const kaleyraStart = (r: KaleyraCallRecord): number | null => parseInstant(r.start_time, false);
+const cinnoxStart = (r: CinnoxCallRecord): number | null =>
+  parseInstant(r.callDate, { requireOffset: true });
+const kaleyraStart = (r: KaleyraCallRecord): number | null =>
+  parseInstant(r.start_time, { requireOffset: false });
 const kaleyraId = (r: KaleyraCallRecord): string | undefined => r.id ?? r.call_id;
 const cinnoxNumbers = cinnox.flatMap((r) => [
   r.virtualNumber,
@@ -29,6 +31,26 @@ describe('generateDataset', () => {
     const other = generateDataset({ now, seed: 7 });
     expect(other.cinnox[0].callID).not.toBe(cinnox[0].callID);
     expect(kaleyraId(other.kaleyra[0])).not.toBe(kaleyraId(kaleyra[0]));
+  });
+
+  it('gives an hour the same calls whatever instant the data set is anchored at', () => {
+    const later = generateDataset({ now: new Date(now.getTime() + 5 * 3_600_000 + 1234) });
+    const overlap = (records: CinnoxCallRecord[]): CinnoxCallRecord[] =>
+      records.filter((r) => {
+        const at = cinnoxStart(r) ?? 0;
+        return at >= now.getTime() - 13 * DAY && at < now.getTime();
+      });
+    expect(overlap(later.cinnox)).toEqual(overlap(cinnox));
+    expect(overlap(cinnox).length).toBeGreaterThan(1000);
+    const kaleyraIds = (records: KaleyraCallRecord[]): string[] =>
+      records
+        .filter(
+          (r) =>
+            (kaleyraStart(r) ?? 0) < now.getTime() &&
+            (kaleyraStart(r) ?? 0) >= now.getTime() - 13 * DAY,
+        )
+        .map((r) => kaleyraId(r) ?? '');
+    expect(kaleyraIds(later.kaleyra)).toEqual(kaleyraIds(kaleyra));
   });
 
   it('holds thousands of calls per provider, all within [now - 14 days, now)', () => {
@@ -182,7 +204,7 @@ describe('generateDataset', () => {
       (r) =>
         typeof kaleyraId(r) !== 'string' ||
         kaleyraStart(r) === null ||
-        parseInstant(r.end_time, false) === null ||
+        parseInstant(r.end_time, { requireOffset: false }) === null ||
         Number.isNaN(Number(r.billsec ?? r.duration)) ||
         Number.isNaN(Number(r.credits ?? r.cost)),
     );

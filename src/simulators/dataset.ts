@@ -150,27 +150,30 @@ const HOURLY_VOLUME = [
 const WEEKEND_VOLUME = 0.15;
 
 export function generateCinnoxRecords(options: DatasetOptions): CinnoxCallRecord[] {
-  // One stream per provider, so that a change to one provider's records leaves the other's alone.
-  const rng = new Random(hash32('cinnox', options.seed ?? DEFAULT_SEED));
-  return callTimes(rng, options, HKT).map((at) => cinnoxCall(rng, at));
+  return callsByHour('cinnox', options, HKT, cinnoxCall);
 }
 
 export function generateKaleyraRecords(options: DatasetOptions): KaleyraCallRecord[] {
-  const rng = new Random(hash32('kaleyra', options.seed ?? DEFAULT_SEED));
-  return callTimes(rng, options, IST).map((at) => kaleyraCall(rng, at));
+  return callsByHour('kaleyra', options, IST, kaleyraCall);
 }
 
-/** Start instants over [now - days, now), busy in the provider's business hours. */
-function callTimes(
-  rng: Random,
-  { now, days = 14, callsPerDay = 250 }: DatasetOptions,
+/**
+ * The calls over [now - days, now), busy in the provider's business hours. Each hour of each
+ * provider draws from a stream of its own, seeded by the seed and the hour: the calls of an hour
+ * are the same whatever instant the data set is anchored at, and whatever the other provider does.
+ */
+function callsByHour<R>(
+  provider: string,
+  { seed = DEFAULT_SEED, now, days = 14, callsPerDay = 250 }: DatasetOptions,
   local: Zone,
-): number[] {
+  call: (rng: Random, at: number) => R,
+): R[] {
   const end = now.getTime();
   const start = end - days * DAY;
   const dailyVolume = HOURLY_VOLUME.reduce((sum, v) => sum + v, 0);
-  const times: number[] = [];
+  const records: R[] = [];
   for (let hour = Math.floor(start / HOUR) * HOUR; hour < end; hour += HOUR) {
+    const rng = new Random(hash32(`${provider}:${hour}`, seed));
     const clock = new Date(hour + local.minutes * 60_000);
     const weekend = clock.getUTCDay() === 0 || clock.getUTCDay() === 6;
     const expected =
@@ -178,12 +181,14 @@ function callTimes(
       dailyVolume;
     // Rounding up with a probability equal to the fraction keeps the expected volume.
     const count = Math.floor(expected + rng.next());
-    for (let i = 0; i < count; i++) {
-      const at = hour + rng.int(0, 3599) * 1000;
-      if (at >= start && at < end) times.push(at);
+    const times = Array.from({ length: count }, () => hour + rng.int(0, 3599) * 1000);
+    for (const at of times.sort((a, b) => a - b)) {
+      // Made even when outside the span, so that the hour's stream does not depend on the span.
+      const record = call(rng, at);
+      if (at >= start && at < end) records.push(record);
     }
   }
-  return times.sort((a, b) => a - b);
+  return records;
 }
 
 function cinnoxCall(rng: Random, at: number): CinnoxCallRecord {
