@@ -6,6 +6,7 @@ import {
   type Slice,
   type SliceResult,
 } from '../providers/call-log-provider.js';
+import { PageSizeEvidence } from '../providers/page-size-evidence.js';
 import { SliceCollector, requestBounds } from '../providers/slice-collector.js';
 import { Clock } from '../common/clock.js';
 import type { Deadline } from '../common/deadline.js';
@@ -18,6 +19,7 @@ import { CINNOX_MAX_LIMIT } from './cinnox.types.js';
 export class CinnoxProvider extends CallLogProvider {
   readonly name = 'cinnox' as const;
   private readonly logger = new Logger('CinnoxProvider');
+  private readonly pageSizes = new PageSizeEvidence();
 
   constructor(
     private readonly client: CinnoxClient,
@@ -58,20 +60,28 @@ export class CinnoxProvider extends CallLogProvider {
       startAt: new Date(bounds.from).toISOString(),
       endAt: new Date(bounds.to).toISOString(),
     };
-    for (let offset = 0; ; offset += CINNOX_MAX_LIMIT) {
-      const page = await this.client.fetchPage(
-        { ...pushdown, ...window, offset, limit: CINNOX_MAX_LIMIT },
-        deadline,
-      );
-      const fresh = collector.addPage(page);
-      if (page.length < CINNOX_MAX_LIMIT) break;
-      if (fresh === 0) {
-        throw new UpstreamError(
-          'cinnox',
-          'upstream_bad_response',
-          'CINNOX paging does not advance',
+    // A page shorter than asked ends the slice only when CINNOX has served longer pages before:
+    // else it may be a cap of its own, and the next page tells. Offsets move by what a page held.
+    const pages = this.pageSizes.tally();
+    try {
+      for (let offset = 0; ;) {
+        const page = await this.client.fetchPage(
+          { ...pushdown, ...window, offset, limit: CINNOX_MAX_LIMIT },
+          deadline,
         );
+        const fresh = collector.addPage(page);
+        if (pages.isLast(page.length, CINNOX_MAX_LIMIT)) break;
+        if (offset > 0 && fresh === 0) {
+          throw new UpstreamError(
+            'cinnox',
+            'upstream_bad_response',
+            'CINNOX paging does not advance',
+          );
+        }
+        offset += Math.min(page.length, CINNOX_MAX_LIMIT);
       }
+    } finally {
+      pages.close();
     }
     return collector.result();
   }

@@ -2,17 +2,21 @@ import { generateCinnoxRecords } from '../simulators/dataset.js';
 import {
   type Answer,
   parseCount,
-  parseInstant,
   type SimCall,
   Simulator,
   type SimulatorOptions,
 } from '../simulators/simulator.js';
 import { CINNOX_MAX_LIMIT, type CinnoxCallRecord, CinnoxCode } from './cinnox.types.js';
-import { DAY } from '../common/time.js';
+import { DAY, parseInstant } from '../common/time.js';
 
 export type CinnoxSimulatorOptions = SimulatorOptions<CinnoxCallRecord> & {
   appId?: string;
   appToken?: string;
+  /**
+   * The most records it puts in a page, whatever `limit` asks (up to the documented 500): a cap
+   * CINNOX does not document, and would not say it applied.
+   */
+  maxPageSize?: number;
 };
 
 const DEFAULT_LIMIT = 100;
@@ -34,6 +38,7 @@ export class CinnoxSimulator extends Simulator<CinnoxCallRecord> {
   protected readonly listField = 'result';
   private readonly appId: string;
   private readonly appToken: string;
+  private pageCap: number;
 
   static async start(options: CinnoxSimulatorOptions = {}): Promise<CinnoxSimulator> {
     const simulator = new CinnoxSimulator(options);
@@ -45,7 +50,13 @@ export class CinnoxSimulator extends Simulator<CinnoxCallRecord> {
     super(options);
     this.appId = options.appId ?? CinnoxSimulator.credentials.appId;
     this.appToken = options.appToken ?? CinnoxSimulator.credentials.appToken;
+    this.pageCap = options.maxPageSize ?? CINNOX_MAX_LIMIT;
     this.route(['GET'], '/v1/api/apps/:appId/data/call-log', (call) => this.callLog(call));
+  }
+
+  /** Caps every page from now on (see CinnoxSimulatorOptions.maxPageSize). */
+  setMaxPageSize(size: number): void {
+    this.pageCap = size;
   }
 
   private callLog({ path, params, header }: SimCall): Answer {
@@ -57,7 +68,7 @@ export class CinnoxSimulator extends Simulator<CinnoxCallRecord> {
 
     const page = this.records()
       .filter((record) => matches(record, query))
-      .slice(query.offset, query.offset + query.limit);
+      .slice(query.offset, query.offset + Math.min(query.limit, this.pageCap));
     return page.length > 0
       ? { status: 200, body: { code: CinnoxCode.ok, result: page } }
       : { status: 200, body: { code: CinnoxCode.noRecords, message: 'no records found' } };
@@ -119,8 +130,8 @@ function parseQuery(params: Record<string, string>): Query | string {
   if (p.startAt === undefined && p.endAt === undefined) return query;
 
   if (p.startAt === undefined || p.endAt === undefined) return 'startAt and endAt go together';
-  const from = parseInstant(p.startAt, true);
-  const to = parseInstant(p.endAt, true);
+  const from = parseInstant(p.startAt, { requireOffset: true });
+  const to = parseInstant(p.endAt, { requireOffset: true });
   if (from === null) return 'invalid startAt';
   if (to === null) return 'invalid endAt';
   if (to < from) return 'endAt is before startAt';
@@ -133,6 +144,6 @@ function matches(record: CinnoxCallRecord, { callID, status, window }: Query): b
   if (status !== undefined && record.status !== status) return false;
   if (!window) return true;
   // Both bounds included; instants compared, as the records' offsets differ.
-  const at = parseInstant(record.callDate, false);
+  const at = parseInstant(record.callDate, { requireOffset: false });
   return at !== null && at >= window.from && at <= window.to;
 }

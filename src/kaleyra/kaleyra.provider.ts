@@ -6,13 +6,39 @@ import {
   type Slice,
   type SliceResult,
 } from '../providers/call-log-provider.js';
+import { PageSizeEvidence, type PageSizeTally } from '../providers/page-size-evidence.js';
 import { SliceCollector, requestBounds } from '../providers/slice-collector.js';
 import { UpstreamError } from '../providers/upstream-error.js';
-import { KaleyraClient, KaleyraTarget } from './kaleyra.client.js';
+import { KaleyraClient, KaleyraSettings, KaleyraTarget } from './kaleyra.client.js';
 import { kaleyraStatusesFor, mapKaleyraRecord } from './kaleyra.mapper.js';
-import { kaleyraRetentionFloor } from './kaleyra.types.js';
+import { kaleyraRetentionFloor, type KaleyraForm } from './kaleyra.types.js';
 import { Clock } from '../common/clock.js';
 import type { Deadline } from '../common/deadline.js';
+
+/**
+ * How a request says which records it wants after the first page. Kaleyra's page does not say how
+ * `page` and `offset` combine (skip = offset; skip = (page - 1) x limit; skip = offset + (page - 1)
+ * x limit; offset from the second page on), and each way of asking is exact under some readings
+ * only: by `offset` alone under the first and third, by `page` alone under the second and third,
+ * by both under the first, second and fourth. The first page is the same under all of them.
+ */
+type Positioning = 'offset' | 'page' | 'both';
+const POSITIONINGS: readonly Positioning[] = ['offset', 'page', 'both'];
+
+function positionOf(
+  positioning: Positioning,
+  index: number,
+  offset: number,
+): Pick<KaleyraForm, 'page' | 'offset'> {
+  switch (positioning) {
+    case 'offset':
+      return { offset };
+    case 'page':
+      return { page: index + 1 };
+    case 'both':
+      return { page: index + 1, offset };
+  }
+}
 
 /** Kaleyra's time format: seconds and an explicit offset, as in `2013-03-15T00:00:00+00:00`. */
 const kaleyraTime = (ms: number): string =>
@@ -22,10 +48,14 @@ const kaleyraTime = (ms: number): string =>
 export class KaleyraProvider extends CallLogProvider {
   readonly name = 'kaleyra' as const;
   private readonly logger = new Logger('KaleyraProvider');
+  private readonly pageSizes = new PageSizeEvidence();
+  /** The way of asking that has brought a slice of several pages exactly, once one has. */
+  private positioning: Positioning | undefined;
 
   constructor(
     private readonly client: KaleyraClient,
     private readonly target: KaleyraTarget,
+    private readonly settings: KaleyraSettings,
     private readonly clock: Clock,
   ) {
     super();
@@ -68,25 +98,75 @@ export class KaleyraProvider extends CallLogProvider {
       start_time: kaleyraTime(Math.max(bounds.from, floor)),
       end_time: kaleyraTime(bounds.to),
     };
-    // Offsets advance by the page size Kaleyra says it applied, not by what arrived: a page may
-    // carry fewer records than asked (a lower cap) or records that are not calls.
-    let offset = 0;
-    for (let page = 1; ; page += 1) {
-      const { records, total, limit } = await this.client.fetchPage(
-        { ...pushdown, ...window, page, offset },
+    // The first page is the same however Kaleyra reads page and offset; the way of asking for
+    // the next ones that worked before goes first, and while it is unknown each is tried in turn.
+    // A way that brings a page already seen, or fewer records than Kaleyra counts, is not the way:
+    // the next one goes on from the second page, as the records gathered so far are real anyway.
+    const known = this.positioning;
+    const ways =
+      known === undefined ? POSITIONINGS : [known, ...POSITIONINGS.filter((w) => w !== known)];
+    const query: KaleyraForm = { ...pushdown, ...window };
+    const sizes = this.pageSizes.tally();
+    try {
+      const first = await this.client.fetchPage(
+        { ...query, ...positionOf(ways[0], 0, 0) },
         deadline,
       );
-      offset += limit ?? records.length;
-      const fresh = collector.addPage(records);
-      if (records.length === 0 || (total !== undefined && offset >= total)) break;
-      if (fresh === 0) {
-        throw new UpstreamError(
-          'kaleyra',
-          'upstream_bad_response',
-          'Kaleyra paging does not advance',
-        );
+      collector.addPage(first.records);
+      const size = first.limit ?? this.settings.pageSize;
+      const start = { offset: Math.min(first.records.length, size), size };
+      let total = first.total;
+      let ended =
+        first.records.length === 0 ||
+        (total === undefined ? sizes.isLast(first.records.length, size) : start.offset >= total);
+      for (const positioning of ways) {
+        if (!ended) {
+          const rest = await this.rest(positioning, query, start, collector, sizes, deadline);
+          total = rest.total ?? total;
+          if (!rest.ended) continue;
+          if (total === undefined || collector.distinct >= total) this.positioning = positioning;
+        }
+        if (total === undefined || collector.distinct >= total) return collector.result();
+        ended = false;
       }
+      throw new UpstreamError(
+        'kaleyra',
+        'upstream_bad_response',
+        `Kaleyra counted ${total ?? 'an unknown number of'} records from ${window.start_time} to ${window.end_time}, but no way of paging through them brought more than ${collector.distinct}; the slice is not served short`,
+      );
+    } finally {
+      sizes.close();
     }
-    return collector.result();
+  }
+
+  /**
+   * The pages after the first of one way of asking, into `collector`: `ended` when they reached
+   * the end (as many positions as Kaleyra counts, an empty page, or a short page that proves
+   * itself), not when a page brought nothing new. Positions advance by the page size Kaleyra says
+   * it applied, which may be less than the one asked.
+   */
+  private async rest(
+    positioning: Positioning,
+    query: KaleyraForm,
+    start: { offset: number; size: number },
+    collector: SliceCollector,
+    sizes: PageSizeTally,
+    deadline: Deadline,
+  ): Promise<{ ended: boolean; total: number | undefined }> {
+    let { offset, size } = start;
+    let total: number | undefined;
+    for (let index = 1; ; index += 1) {
+      const page = await this.client.fetchPage(
+        { ...query, ...positionOf(positioning, index, offset) },
+        deadline,
+      );
+      total = page.total ?? total;
+      size = page.limit ?? size;
+      const fresh = collector.addPage(page.records);
+      if (page.records.length > 0 && fresh === 0) return { ended: false, total };
+      offset += Math.min(page.records.length, size);
+      const last = total === undefined ? sizes.isLast(page.records.length, size) : offset >= total;
+      if (last || page.records.length === 0) return { ended: true, total };
+    }
   }
 }

@@ -2,11 +2,11 @@ import { generateKaleyraRecords } from '../simulators/dataset.js';
 import {
   type Answer,
   parseCount,
-  parseInstant,
   type SimCall,
   Simulator,
   type SimulatorOptions,
 } from '../simulators/simulator.js';
+import { parseInstant } from '../common/time.js';
 import {
   KALEYRA_DEFAULT_PAGE_SIZE,
   type KaleyraCallRecord,
@@ -14,9 +14,39 @@ import {
   kaleyraRetentionFloor,
 } from './kaleyra.types.js';
 
-export type KaleyraSimulatorOptions = SimulatorOptions<KaleyraCallRecord> & {
-  sid?: string;
-  apiKey?: string;
+/**
+ * How `page` and `offset` combine into the records skipped; the vendor's page fits each of these
+ * readings, so the simulator can play any of them:
+ * - `offset`: skip = offset, `page` is ignored;
+ * - `page`: skip = (page - 1) x limit, `offset` is ignored;
+ * - `offset+page`: skip = offset + (page - 1) x limit;
+ * - `second-page`: skip = offset from the second page on, nothing on the first.
+ */
+export const KALEYRA_PAGINGS = ['offset', 'page', 'offset+page', 'second-page'] as const;
+export type KaleyraPaging = (typeof KALEYRA_PAGINGS)[number];
+
+/** How the simulator pages; changeable while it runs. */
+export interface KaleyraPagingOptions {
+  paging: KaleyraPaging;
+  /** The largest page it serves, whatever `limit` asks; the `limit` it answers says so. */
+  maxPageSize: number;
+  /** Added to the `total` it reports: a count that disagrees with what paging brings. */
+  totalSkew: number;
+  /** Answers without `total`, `offset`, `limit` and `page`, which the vendor's sample has. */
+  bare: boolean;
+}
+
+export type KaleyraSimulatorOptions = SimulatorOptions<KaleyraCallRecord> &
+  Partial<KaleyraPagingOptions> & {
+    sid?: string;
+    apiKey?: string;
+  };
+
+const DEFAULT_PAGING: KaleyraPagingOptions = {
+  paging: 'offset+page',
+  maxPageSize: 1000,
+  totalSkew: 0,
+  bare: false,
 };
 
 /**
@@ -30,6 +60,7 @@ export class KaleyraSimulator extends Simulator<KaleyraCallRecord> {
   protected readonly listField = 'data';
   private readonly sid: string;
   private readonly apiKey: string;
+  private pagingOptions: KaleyraPagingOptions;
 
   static async start(options: KaleyraSimulatorOptions = {}): Promise<KaleyraSimulator> {
     const simulator = new KaleyraSimulator(options);
@@ -41,7 +72,21 @@ export class KaleyraSimulator extends Simulator<KaleyraCallRecord> {
     super(options);
     this.sid = options.sid ?? KaleyraSimulator.credentials.sid;
     this.apiKey = options.apiKey ?? KaleyraSimulator.credentials.apiKey;
+    this.pagingOptions = {
+      paging: options.paging ?? DEFAULT_PAGING.paging,
+      maxPageSize: options.maxPageSize ?? DEFAULT_PAGING.maxPageSize,
+      totalSkew: options.totalSkew ?? DEFAULT_PAGING.totalSkew,
+      bare: options.bare ?? DEFAULT_PAGING.bare,
+    };
     this.route(['POST', 'GET'], '/v1/:sid/voice/call-logs', (call) => this.callLogs(call));
+  }
+
+  get paging(): Readonly<KaleyraPagingOptions> {
+    return this.pagingOptions;
+  }
+
+  setPaging(options: Partial<KaleyraPagingOptions>): void {
+    this.pagingOptions = { ...this.pagingOptions, ...options };
   }
 
   /** The records retention lets it serve now: those that started at or after the floor. */
@@ -54,11 +99,15 @@ export class KaleyraSimulator extends Simulator<KaleyraCallRecord> {
     if (path.sid !== this.sid || header('api-key') !== this.apiKey) return this.credentialError();
 
     const floor = kaleyraRetentionFloor(now).getTime();
-    const from = params.start_time ? parseInstant(params.start_time, true) : floor;
+    const from = params.start_time
+      ? parseInstant(params.start_time, { requireOffset: true })
+      : floor;
     if (from === null || from < floor) {
       return fail(400, KaleyraCode.badStartTime, 'Incorrect start time.');
     }
-    const to = params.end_time ? parseInstant(params.end_time, true) : now.getTime();
+    const to = params.end_time
+      ? parseInstant(params.end_time, { requireOffset: true })
+      : now.getTime();
     // No code is known for a bad end time; the start time's is the closest.
     if (to === null) return fail(400, KaleyraCode.badStartTime, 'Incorrect end time.');
     const statuses = tokens(params.status);
@@ -77,10 +126,16 @@ export class KaleyraSimulator extends Simulator<KaleyraCallRecord> {
       );
     });
     // Lenient, as the vendor documents no error for these: anything unusable is the default.
-    const limit = parseCount(header('limit')) || KALEYRA_DEFAULT_PAGE_SIZE;
+    const { paging, maxPageSize, totalSkew, bare } = this.pagingOptions;
+    const limit = Math.min(parseCount(header('limit')) || KALEYRA_DEFAULT_PAGE_SIZE, maxPageSize);
     const page = parseCount(params.page) || 1;
-    const offset = parseCount(params.offset);
-    const skip = offset === undefined || Number.isNaN(offset) ? (page - 1) * limit : offset;
+    const offset = parseCount(params.offset) || 0;
+    const skip = {
+      offset,
+      page: (page - 1) * limit,
+      'offset+page': offset + (page - 1) * limit,
+      'second-page': page > 1 ? offset : 0,
+    }[paging];
     return {
       status: 200,
       body: {
@@ -89,10 +144,7 @@ export class KaleyraSimulator extends Simulator<KaleyraCallRecord> {
         message: 'Request successfully executed!',
         data: matches.slice(skip, skip + limit),
         error: {},
-        total: matches.length,
-        offset: skip,
-        limit,
-        page,
+        ...(!bare && { total: matches.length + totalSkew, offset, limit, page }),
       },
     };
   }
@@ -147,7 +199,7 @@ function fail(status: number, code: string, message: string): Answer {
 }
 
 function startOf(record: KaleyraCallRecord): number | null {
-  return parseInstant(record.start_time, false);
+  return parseInstant(record.start_time, { requireOffset: false });
 }
 
 /** A comma-separated list as a set of exact tokens; undefined when empty. */

@@ -66,6 +66,11 @@ export class SliceCollector {
     return fresh;
   }
 
+  /** Distinct upstream records seen so far: calls by id, records that could not be read by text. */
+  get distinct(): number {
+    return this.seen.size;
+  }
+
   result(): SliceResult {
     return {
       records: [...this.records.values()],
