@@ -44,6 +44,12 @@ export abstract class CacheStore implements OnModuleDestroy {
   /** The entry, or undefined on a miss or when the store cannot answer in time. */
   abstract get(key: string): Promise<StoredEntry | undefined>;
 
+  /**
+   * Until when each key's entry is fresh (epoch ms), without reading the values; undefined where
+   * there is none or the store cannot say. Cheap enough to ask for dozens of keys at once.
+   */
+  abstract freshness(keys: readonly string[]): Promise<Array<number | undefined>>;
+
   /** Stores the entry until its `staleUntil`, unconditionally. */
   abstract set(key: string, entry: StoredEntry): Promise<void>;
 

@@ -41,6 +41,10 @@ export class MemoryCacheStore extends CacheStore {
     return Promise.resolve(this.slots.get(key)?.entry);
   }
 
+  freshness(keys: readonly string[]): Promise<Array<number | undefined>> {
+    return Promise.resolve(keys.map((key) => this.slots.peek(key)?.entry.freshUntil));
+  }
+
   set(key: string, entry: StoredEntry): Promise<void> {
     // A plain write keeps the fence, so that a late lease still cannot overwrite a newer value.
     this.store(key, entry, this.slots.get(key)?.fence ?? 0);

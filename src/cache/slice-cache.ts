@@ -10,6 +10,7 @@ import type {
   SliceResult,
 } from '../providers/call-log-provider.js';
 import { UpstreamError } from '../providers/upstream-error.js';
+import { SLICE_WIDTHS_MS } from '../call-logs/slice-planner.js';
 import { CacheStore, type Lease, type StoredEntry } from './cache-store.js';
 import { decodeSlice, encodeSlice, type SlicePayload } from './slice-codec.js';
 
@@ -82,10 +83,94 @@ export class SliceCache implements OnModuleDestroy {
         return this.read(key, entry, 'stale');
       }
     }
-    const outcome = refresh ? 'refresh' : 'miss';
-    return this.shared(key, () =>
-      this.fill({ key, provider, slice, pushdown, fallback: entry, outcome }),
+    if (refresh) {
+      return this.shared(key, () =>
+        this.fill({ key, provider, slice, pushdown, fallback: entry, outcome: 'refresh' }),
+      );
+    }
+    // Concurrent callers here share one look for a cover, as they share one fill.
+    return this.shared(
+      key,
+      async () =>
+        (entry === undefined ? await this.cover(provider, slice, pushdown) : undefined) ??
+        this.fill({ key, provider, slice, pushdown, fallback: entry, outcome: 'miss' }),
     );
+  }
+
+  /**
+   * The slice from fresh cached slices that hold it: a wider one it lies inside, or narrower ones
+   * that tile it (the walk sizes its slices to the query, so another query may have fetched the
+   * same time in other units). Freshness is asked of every candidate at once, without reading a
+   * value; only the slices chosen are read. Undefined when no fresh slices cover it.
+   */
+  private async cover(
+    provider: CallLogProvider,
+    slice: Slice,
+    pushdown: Pushdown,
+  ): Promise<CachedSliceResult | undefined> {
+    const wider = widerThan(slice);
+    const narrower = narrowerThan(slice);
+    const candidates = [...wider, ...narrower];
+    if (candidates.length === 0) return undefined;
+    const keyOf = (part: Slice): string => sliceKey(provider, part, pushdown);
+    const now = this.clock.now();
+    const fresh = new Set<string>();
+    const unknown: string[] = [];
+    for (const key of candidates.map(keyOf)) {
+      const local = this.decoded.peek(key);
+      if (local !== undefined && now < local.freshUntil) fresh.add(key);
+      else unknown.push(key);
+    }
+    const stored = await this.store.freshness(unknown);
+    unknown.forEach((key, i) => {
+      if (now < (stored[i] ?? 0)) fresh.add(key);
+    });
+    // Each child is there fresh itself, or is tiled by its own children; the slice itself missed.
+    const byChildren = (part: Slice): Slice[] | null => {
+      const children = childrenOf(part);
+      const tiles = children.map((child) =>
+        fresh.has(keyOf(child)) ? [child] : byChildren(child),
+      );
+      return children.length > 0 && tiles.every((t) => t !== null) ? tiles.flat() : null;
+    };
+    const outer = wider.find((part) => fresh.has(keyOf(part)));
+    const parts = outer !== undefined ? [outer] : byChildren(slice);
+    if (parts === null) return undefined;
+    const read = await Promise.all(parts.map((part) => this.readFresh(keyOf(part))));
+    if (read.some((decoded) => decoded === undefined)) return undefined;
+    const pieces = read as Decoded[];
+    const records =
+      outer === undefined
+        ? pieces.flatMap((decoded) => decoded.payload.records)
+        : pieces[0].payload.records.filter((record) => {
+            const at = Date.parse(record.startedAt);
+            return at >= slice.from && at < slice.to;
+          });
+    const composed: Decoded = {
+      // What could not be read is counted by the slice that fetched it, not by a part of it.
+      payload: {
+        records,
+        rejected:
+          outer === undefined
+            ? pieces.reduce((sum, decoded) => sum + decoded.payload.rejected, 0)
+            : 0,
+      },
+      fetchedAt: Math.min(...pieces.map((decoded) => decoded.fetchedAt)),
+      freshUntil: Math.min(...pieces.map((decoded) => decoded.freshUntil)),
+    };
+    this.remember(keyOf(slice), composed);
+    return result(composed, 'hit');
+  }
+
+  /** A slice as this replica holds it decoded, or as the store does, while it is fresh. */
+  private async readFresh(key: string): Promise<Decoded | undefined> {
+    const now = this.clock.now();
+    const local = this.decoded.get(key);
+    if (local !== undefined && now < local.freshUntil) return local;
+    const entry = await this.store.get(key);
+    if (entry === undefined || this.clock.now() >= entry.freshUntil) return undefined;
+    this.read(key, entry, 'hit');
+    return this.decoded.peek(key);
   }
 
   /** Resolves when the background refreshes started so far have ended (tests and shutdown). */
@@ -247,6 +332,30 @@ function result(decoded: Decoded, cache: CacheOutcome): CachedSliceResult {
     fetchedAt: decoded.fetchedAt,
     freshUntil: decoded.freshUntil,
   };
+}
+
+/** The aligned slices of the planner's widths that `slice` lies inside, narrowest first. */
+function widerThan(slice: Slice): Slice[] {
+  return SLICE_WIDTHS_MS.filter((width) => width > slice.to - slice.from).flatMap((width) => {
+    const from = Math.floor(slice.from / width) * width;
+    return from + width >= slice.to ? [{ from, to: from + width }] : [];
+  });
+}
+
+/** The aligned slices one planner width narrower that tile `slice`; none for the narrowest. */
+function childrenOf(slice: Slice): Slice[] {
+  const level = SLICE_WIDTHS_MS.findIndex((width) => width === slice.to - slice.from);
+  if (level <= 0) return [];
+  const width = SLICE_WIDTHS_MS[level - 1];
+  const children: Slice[] = [];
+  for (let from = slice.from; from < slice.to; from += width)
+    children.push({ from, to: from + width });
+  return children;
+}
+
+/** Every slice of the planner's widths inside `slice`, down to the narrowest. */
+function narrowerThan(slice: Slice): Slice[] {
+  return childrenOf(slice).flatMap((child) => [child, ...narrowerThan(child)]);
 }
 
 /**
