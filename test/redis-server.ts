@@ -39,7 +39,7 @@ export class RedisServer {
         ...['--save', '', '--appendonly', 'no'],
         ...this.extraArgs,
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      { stdio: ['ignore', 'pipe', 'pipe'], env: withoutFakeTime(process.env) },
     );
     this.process = child;
     const collect = (chunk: Buffer): void => void (this.output += chunk.toString());
@@ -86,12 +86,27 @@ export class RedisServer {
 
   /** Resolves once the server answers a PING (any reply counts: it may require a password). */
   private async answering(): Promise<void> {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
+    const deadline = performance.now() + READY_TIMEOUT_MS;
     while (!(await replies(this.port))) {
-      if (Date.now() > deadline) throw new Error(`redis-server did not answer:\n${this.output}`);
+      if (performance.now() > deadline) {
+        throw new Error(`redis-server did not answer:\n${this.output}`);
+      }
       await delay(20);
     }
   }
+}
+
+/**
+ * The environment without libfaketime: a suite run under `faketime` shifts the clock of its whole
+ * process tree, and redis-server does not start under it (its allocator and libfaketime recurse on
+ * clock_gettime). Redis keeps its own clock, as a real one would.
+ */
+function withoutFakeTime(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const rest = { ...env };
+  for (const name of Object.keys(rest)) {
+    if (name === 'LD_PRELOAD' || name.startsWith('FAKETIME')) delete rest[name];
+  }
+  return rest;
 }
 
 function replies(port: number): Promise<boolean> {

@@ -32,14 +32,14 @@ export const DEFAULT_LIMIT = 50;
 /** The query parameters of `GET /call-logs`; any other parameter is refused. */
 export class CallLogQueryDto {
   @DateTime(
-    'Start of the window, inclusive. Default: 24 hours before `until`.',
+    'Start of the window, inclusive: an RFC 3339 date-time with an offset, on a day and at a time that exist, from 2000-01-01T00:00:00Z on. A leap second (`23:59:60Z` where one was inserted) is the instant after it. Default: 24 hours before `until`.',
     '2026-11-21T00:00:00Z',
     EARLIEST_INSTANT,
   )
   since?: string;
 
   @DateTime(
-    'End of the window, exclusive. Default: now.',
+    'End of the window, exclusive, written as `since` is. Default: now.',
     '2026-11-22T00:00:00+08:00',
     EARLIEST_INSTANT,
   )
@@ -91,7 +91,7 @@ export class CallLogQueryDto {
   limit?: number;
 
   @Text(
-    '`page.nextCursor` of the previous page; repeat the same filters with it.',
+    '`page.nextCursor` of the previous page, or `page.resumeCursor` of a walk’s last page; repeat the same filters with it.',
     'eyJ2IjoxfQ.c2lnbmF0dXJl',
     2048,
   )
