@@ -67,7 +67,7 @@ export class CinnoxSimulator extends Simulator<CinnoxCallRecord> {
     if (typeof query === 'string') return fail(CinnoxCode.badQuery, query);
 
     const page = this.records()
-      .filter((record) => matches(record, query))
+      .filter((record) => matches(record, query, this.startOf(record)))
       .slice(query.offset, query.offset + Math.min(query.limit, this.pageCap));
     return page.length > 0
       ? { status: 200, body: { code: CinnoxCode.ok, result: page } }
@@ -76,6 +76,10 @@ export class CinnoxSimulator extends Simulator<CinnoxCallRecord> {
 
   protected generate(seed: number, now: Date): CinnoxCallRecord[] {
     return generateCinnoxRecords({ seed, now });
+  }
+
+  protected startTextOf(record: CinnoxCallRecord): unknown {
+    return record.callDate;
   }
 
   protected idOf(record: CinnoxCallRecord): string {
@@ -139,11 +143,14 @@ function parseQuery(params: Record<string, string>): Query | string {
   return { ...query, window: { from, to } };
 }
 
-function matches(record: CinnoxCallRecord, { callID, status, window }: Query): boolean {
+function matches(
+  record: CinnoxCallRecord,
+  { callID, status, window }: Query,
+  at: number | null,
+): boolean {
   if (callID !== undefined && record.callID !== callID) return false;
   if (status !== undefined && record.status !== status) return false;
   if (!window) return true;
   // Both bounds included; instants compared, as the records' offsets differ.
-  const at = parseInstant(record.callDate, { requireOffset: false });
   return at !== null && at >= window.from && at <= window.to;
 }

@@ -61,42 +61,8 @@ export function readInstant(
   text: string,
   { requireOffset }: { requireOffset: boolean },
 ): InstantReading {
-  const match = DATE_TIME.exec(text);
-  if (match === null) return fail('is not an RFC 3339 date-time');
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);
-  const [fraction = '', zulu, sign, offsetHours, offsetMinutes] = match.slice(7);
-  if (zulu === undefined && sign === undefined && requireOffset) {
-    return fail('has no offset (end it with Z or ±hh:mm)');
-  }
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
-    return fail(`names ${match[1]}-${match[2]}-${match[3]}, which is not a day of the calendar`);
-  }
-  if (hour > 23 || minute > 59 || second > 60) {
-    return fail(`names ${match[4]}:${match[5]}:${match[6]}, which is not a time of day`);
-  }
-  const offset =
-    sign === undefined
-      ? 0
-      : (sign === '-' ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes));
-  if (sign !== undefined && (Number(offsetHours) > 23 || Number(offsetMinutes) > 59)) {
-    return fail(
-      `has the offset ${sign}${offsetHours}:${offsetMinutes}; offsets run from -23:59 to +23:59`,
-    );
-  }
-  const local = daysFromCivil(year, month, day) * DAY + hour * HOUR + minute * 60_000;
-  let ms: number;
-  if (second === 60) {
-    const lastSecond = local + 59_000 - offset * 60_000;
-    const utcDay = dayOf(lastSecond);
-    if (lastSecond - dayStart(lastSecond) !== DAY - 1000 || !LEAP_SECOND_DAYS.has(utcDay)) {
-      return fail('names a leap second (:60) where none was inserted');
-    }
-    ms = lastSecond + 1000;
-  } else {
-    ms = local + second * 1000 + Number(fraction.padEnd(3, '0').slice(0, 3)) - offset * 60_000;
-  }
-  if (ms < FIRST_MS || ms > LAST_MS) return fail('lies outside the years 0000 to 9999 in UTC');
-  return { ok: true, ms };
+  const read = instantOf(text, requireOffset);
+  return typeof read === 'number' ? { ok: true, ms: read } : { ok: false, reason: read };
 }
 
 /** Epoch ms of an RFC 3339 date-time (see readInstant), or null. */
@@ -105,8 +71,8 @@ export function parseInstant(
   { requireOffset }: { requireOffset: boolean },
 ): number | null {
   if (typeof text !== 'string') return null;
-  const reading = readInstant(text, { requireOffset });
-  return reading.ok ? reading.ms : null;
+  const read = instantOf(text, requireOffset);
+  return typeof read === 'number' ? read : null;
 }
 
 /** An upstream time as `YYYY-MM-DDTHH:mm:ss.sssZ` (UTC, milliseconds), or null; no offset is UTC. */
@@ -117,8 +83,60 @@ export function toUtcIso(value: unknown): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
-function fail(reason: string): InstantReading {
-  return { ok: false, reason };
+/**
+ * The instant, or why there is none. Simulators and mappers read every record's times with it, so
+ * it allocates nothing on the way to an instant.
+ */
+function instantOf(text: string, requireOffset: boolean): number | string {
+  const m = DATE_TIME.exec(text);
+  if (m === null) return 'is not an RFC 3339 date-time';
+  const year = +m[1];
+  const month = +m[2];
+  const day = +m[3];
+  const hour = +m[4];
+  const minute = +m[5];
+  const second = +m[6];
+  const sign = m[9];
+  if (m[8] === undefined && sign === undefined && requireOffset) {
+    return 'has no offset (end it with Z or ±hh:mm)';
+  }
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    return `names ${m[1]}-${m[2]}-${m[3]}, which is not a day of the calendar`;
+  }
+  if (hour > 23 || minute > 59 || second > 60) {
+    return `names ${m[4]}:${m[5]}:${m[6]}, which is not a time of day`;
+  }
+  let offset = 0;
+  if (sign !== undefined) {
+    const offsetHours = +m[10];
+    const offsetMinutes = +m[11];
+    if (offsetHours > 23 || offsetMinutes > 59) {
+      return `has the offset ${sign}${m[10]}:${m[11]}; offsets run from -23:59 to +23:59`;
+    }
+    offset = (sign === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
+  }
+  const local = daysFromCivil(year, month, day) * DAY + hour * HOUR + minute * 60_000;
+  let ms: number;
+  if (second === 60) {
+    const lastSecond = local + 59_000 - offset * 60_000;
+    if (
+      lastSecond - dayStart(lastSecond) !== DAY - 1000 ||
+      !LEAP_SECOND_DAYS.has(dayOf(lastSecond))
+    ) {
+      return 'names a leap second (:60) where none was inserted';
+    }
+    ms = lastSecond + 1000;
+  } else {
+    const fraction = m[7];
+    const millis =
+      fraction === undefined
+        ? 0
+        : fraction.length >= 3
+          ? +fraction.slice(0, 3)
+          : +fraction * (fraction.length === 1 ? 100 : 10);
+    ms = local + second * 1000 + millis - offset * 60_000;
+  }
+  return ms < FIRST_MS || ms > LAST_MS ? 'lies outside the years 0000 to 9999 in UTC' : ms;
 }
 
 function isLeapYear(year: number): boolean {

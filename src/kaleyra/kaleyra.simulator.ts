@@ -92,7 +92,7 @@ export class KaleyraSimulator extends Simulator<KaleyraCallRecord> {
   /** The records retention lets it serve now: those that started at or after the floor. */
   visibleRecords(): readonly KaleyraCallRecord[] {
     const floor = kaleyraRetentionFloor(this.now()).getTime();
-    return this.records().filter((record) => (startOf(record) ?? -Infinity) >= floor);
+    return this.records().filter((record) => (this.startOf(record) ?? -Infinity) >= floor);
   }
 
   private callLogs({ path, params, header, now }: SimCall): Answer {
@@ -115,7 +115,7 @@ export class KaleyraSimulator extends Simulator<KaleyraCallRecord> {
     const bridge = params.bridge ? digits(params.bridge) : undefined;
 
     const matches = this.records().filter((record) => {
-      const start = startOf(record);
+      const start = this.startOf(record);
       return (
         start !== null &&
         start >= from &&
@@ -151,6 +151,10 @@ export class KaleyraSimulator extends Simulator<KaleyraCallRecord> {
 
   protected generate(seed: number, now: Date): KaleyraCallRecord[] {
     return generateKaleyraRecords({ seed, now });
+  }
+
+  protected startTextOf(record: KaleyraCallRecord): unknown {
+    return record.start_time;
   }
 
   protected idOf(record: KaleyraCallRecord): string {
@@ -196,10 +200,6 @@ export class KaleyraSimulator extends Simulator<KaleyraCallRecord> {
 
 function fail(status: number, code: string, message: string): Answer {
   return { status, body: { code, message, data: [], error: { error: message } } };
-}
-
-function startOf(record: KaleyraCallRecord): number | null {
-  return parseInstant(record.start_time, { requireOffset: false });
 }
 
 /** A comma-separated list as a set of exact tokens; undefined when empty. */

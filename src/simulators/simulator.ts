@@ -6,6 +6,7 @@ import Fastify, {
   type HTTPMethods,
 } from 'fastify';
 import { isRecord } from '../common/is-record.js';
+import { parseInstant } from '../common/time.js';
 import { DEFAULT_SEED } from './dataset.js';
 import { hash32, Random } from './random.js';
 
@@ -100,12 +101,15 @@ export abstract class Simulator<R extends object> {
   private faults: SimulatorFaults = { ...NO_FAULTS };
   private counters: SimulatorStats = emptyStats();
   private address = '';
+  private readonly starts = new WeakMap<R, number | null>();
 
   /** The field of a success body that holds the records. */
   protected abstract readonly listField: string;
   protected abstract generate(seed: number, now: Date): R[];
   /** What the stable order hashes; records without an id keep their insertion order. */
   protected abstract idOf(record: R): string;
+  /** The record's start as the upstream writes it. */
+  protected abstract startTextOf(record: R): unknown;
   protected abstract credentialError(): Answer;
   protected abstract serverError(): Answer;
   protected abstract rateLimited(): Answer;
@@ -134,6 +138,19 @@ export abstract class Simulator<R extends object> {
 
   records(): readonly R[] {
     return this.store;
+  }
+
+  /**
+   * When a record started (a time without an offset is UTC), or null; read once per record, as
+   * every request filters the whole store by it.
+   */
+  startOf(record: R): number | null {
+    let at = this.starts.get(record);
+    if (at === undefined) {
+      at = parseInstant(this.startTextOf(record), { requireOffset: false });
+      this.starts.set(record, at);
+    }
+    return at;
   }
 
   add(...records: R[]): void {
