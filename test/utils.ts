@@ -8,6 +8,7 @@ import { Clock } from '../src/common/clock.js';
 import { mapCinnoxRecord } from '../src/cinnox/cinnox.mapper.js';
 import { CinnoxSimulator } from '../src/cinnox/cinnox.simulator.js';
 import { mapKaleyraRecord } from '../src/kaleyra/kaleyra.mapper.js';
+import type { DatasetOptions } from '../src/simulators/dataset.js';
 import {
   KaleyraSimulator,
   type KaleyraPaging,
@@ -71,13 +72,19 @@ export interface Simulators {
 
 /** Both simulators on free loopback ports, with one seeded data set anchored at the clock's now. */
 export async function startSimulators(
-  options: { seed?: number; clock?: TestClock; kaleyra?: Partial<KaleyraSimulatorOptions> } = {},
+  options: {
+    seed?: number;
+    clock?: TestClock;
+    dataset?: Pick<DatasetOptions, 'days' | 'callsPerDay'>;
+    kaleyra?: Partial<KaleyraSimulatorOptions>;
+  } = {},
 ): Promise<Simulators> {
   const clock = options.clock ?? new TestClock();
   const now = (): Date => new Date(clock.now());
+  const common = { seed: options.seed, now, dataset: options.dataset };
   const [cinnox, kaleyra] = await Promise.all([
-    CinnoxSimulator.start({ seed: options.seed, now }),
-    KaleyraSimulator.start({ seed: options.seed, now, ...options.kaleyra }),
+    CinnoxSimulator.start(common),
+    KaleyraSimulator.start({ ...common, ...options.kaleyra }),
   ]);
   return {
     cinnox,

@@ -1,4 +1,4 @@
-import { generateCinnoxRecords } from '../simulators/dataset.js';
+import { type DatasetOptions, generateCinnoxRecords } from '../simulators/dataset.js';
 import {
   type Answer,
   parseCount,
@@ -74,8 +74,8 @@ export class CinnoxSimulator extends Simulator<CinnoxCallRecord> {
       : { status: 200, body: { code: CinnoxCode.noRecords, message: 'no records found' } };
   }
 
-  protected generate(seed: number, now: Date): CinnoxCallRecord[] {
-    return generateCinnoxRecords({ seed, now });
+  protected generate(options: DatasetOptions): CinnoxCallRecord[] {
+    return generateCinnoxRecords(options);
   }
 
   protected startTextOf(record: CinnoxCallRecord): unknown {

@@ -1,4 +1,4 @@
-import { generateKaleyraRecords } from '../simulators/dataset.js';
+import { type DatasetOptions, generateKaleyraRecords } from '../simulators/dataset.js';
 import {
   type Answer,
   parseCount,
@@ -149,8 +149,8 @@ export class KaleyraSimulator extends Simulator<KaleyraCallRecord> {
     };
   }
 
-  protected generate(seed: number, now: Date): KaleyraCallRecord[] {
-    return generateKaleyraRecords({ seed, now });
+  protected generate(options: DatasetOptions): KaleyraCallRecord[] {
+    return generateKaleyraRecords(options);
   }
 
   protected startTextOf(record: KaleyraCallRecord): unknown {

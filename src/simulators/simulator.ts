@@ -7,7 +7,7 @@ import Fastify, {
 } from 'fastify';
 import { isRecord } from '../common/is-record.js';
 import { parseInstant } from '../common/time.js';
-import { DEFAULT_SEED } from './dataset.js';
+import { DEFAULT_SEED, type DatasetOptions } from './dataset.js';
 import { hash32, Random } from './random.js';
 
 /** What both upstream simulators share: faults, counters, control routes and the server itself. */
@@ -55,6 +55,8 @@ export interface SimulatorOptions<R> {
   now?: () => Date;
   /** Replaces the generated data set. */
   records?: R[];
+  /** How many days and how busy the generated data set is (see DatasetOptions). */
+  dataset?: Pick<DatasetOptions, 'days' | 'callsPerDay'>;
 }
 
 /** One answer: a JSON body (or, for the malformed faults, raw text), a status and headers. */
@@ -105,7 +107,7 @@ export abstract class Simulator<R extends object> {
 
   /** The field of a success body that holds the records. */
   protected abstract readonly listField: string;
-  protected abstract generate(seed: number, now: Date): R[];
+  protected abstract generate(options: DatasetOptions): R[];
   /** What the stable order hashes; records without an id keep their insertion order. */
   protected abstract idOf(record: R): string;
   /** The record's start as the upstream writes it. */
@@ -120,7 +122,9 @@ export abstract class Simulator<R extends object> {
     this.seed = options.seed ?? DEFAULT_SEED;
     this.now = options.now ?? (() => new Date());
     this.rng = new Random(this.seed);
-    this.store = this.ordered(options.records ?? this.generate(this.seed, this.now()));
+    this.store = this.ordered(
+      options.records ?? this.generate({ ...options.dataset, seed: this.seed, now: this.now() }),
+    );
     // forceCloseConnections: close() must not wait for keep-alive sockets or hung requests.
     this.app = Fastify({ forceCloseConnections: true, bodyLimit: 64 * 1024 * 1024 });
     this.app.addContentTypeParser(
