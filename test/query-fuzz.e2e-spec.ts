@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { getMetadataStorage } from 'class-validator';
 import fc from 'fast-check';
+import { CallLogQueryDto } from '../src/call-logs/call-log-query.dto.js';
 import {
   HOUR,
   gatewayEnv,
@@ -10,24 +12,13 @@ import {
   type Simulators,
 } from './utils.js';
 
+/** The parameters the endpoint declares, as validation knows them. */
 const PARAMETERS = [
-  'since',
-  'until',
-  'provider',
-  'status',
-  'direction',
-  'callId',
-  'number',
-  'bridgeNumber',
-  'mediaType',
-  'minDuration',
-  'maxDuration',
-  'sort',
-  'limit',
-  'cursor',
-  'includeRaw',
-  'refresh',
-  'strict',
+  ...new Set(
+    getMetadataStorage()
+      .getTargetValidationMetadatas(CallLogQueryDto, '', true, false)
+      .map((rule) => rule.propertyName),
+  ),
 ];
 
 /**

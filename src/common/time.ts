@@ -19,7 +19,7 @@ const LAST_MS = 253_402_300_799_999;
  * The UTC days that ended in a leap second, 23:59:60 (IERS Bulletin C; none has been announced
  * since 2016, and none is due before 2035, when they are to stop).
  */
-const LEAP_SECOND_DAYS: ReadonlySet<string> = new Set([
+export const LEAP_SECOND_DAYS: ReadonlySet<string> = new Set([
   '1972-06-30',
   '1972-12-31',
   '1973-12-31',
