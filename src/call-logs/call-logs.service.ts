@@ -386,7 +386,7 @@ export class CallLogsService {
     const { provider, pushdown, meta } = run;
     if (provider === undefined || pushdown === undefined || slice.to <= run.floor) return;
     // Wholly before where this provider resumes: its records there were on earlier pages.
-    const edge = edgeOf(query.order, query, run.after);
+    const edge = edgeOf(query, run.after);
     if (query.order === 'desc' ? slice.from >= edge : slice.to <= edge) return;
     const started = performance.now();
     try {
@@ -474,7 +474,7 @@ function startOf(query: ResolvedQuery): number {
 
 /** The edge furthest back among the providers still walking: where the walk must be. */
 function farthestBack(query: ResolvedQuery, runs: readonly Run[]): number {
-  const edges = runs.map(({ after }) => edgeOf(query.order, query, after));
+  const edges = runs.map(({ after }) => edgeOf(query, after));
   return query.order === 'desc' ? Math.max(...edges) : Math.min(...edges);
 }
 

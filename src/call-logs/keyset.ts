@@ -51,12 +51,11 @@ export function comparator(order: SortOrder): (a: Position, b: Position) => numb
  * bound of the time still to walk, for oldest first its inclusive lower bound.
  */
 export function edgeOf(
-  order: SortOrder,
-  window: { since: number; until: number },
+  walk: { order: SortOrder; since: number; until: number },
   after: Position | null,
 ): number {
-  if (after === null) return order === 'desc' ? window.until : window.since;
-  if (order === 'asc') return after.at;
+  if (after === null) return walk.order === 'desc' ? walk.until : walk.since;
+  if (walk.order === 'asc') return after.at;
   // A record at `at` is still owed the ids below its own; a boundary owes nothing at `at`.
   return after.id === '' ? after.at : after.at + 1;
 }
