@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
+import { Deadline } from '../src/common/deadline.js';
 import { RedisRateLimiter, type RedisRateLimiterOptions } from '../src/providers/rate-limiter.js';
 import { UpstreamError } from '../src/providers/upstream-error.js';
 import { busiestWindow, rateLimiterContract } from '../src/providers/rate-limiter.spec.js';
@@ -63,18 +64,18 @@ describe('RedisRateLimiter', () => {
     const grants: number[] = [];
     const byReplica = [0, 0];
     const take = (i: number): Promise<void> =>
-      replicas[i % 2].take('cinnox:app', { deadline: Date.now() + 15_000 }).then(() => {
-        grants.push(Date.now());
+      replicas[i % 2].take('cinnox:app', { deadline: Deadline.after(15_000) }).then(() => {
+        grants.push(performance.now());
         byReplica[i % 2]++;
       });
     try {
-      const started = Date.now();
+      const started = performance.now();
       // 4, then 36 more late in the window: a fixed window would grant 16 within one second.
       const early = Array.from({ length: 4 }, (_, i) => take(i));
       await delay(600);
       const late = Array.from({ length: 36 }, (_, i) => take(i));
       await Promise.all([...early, ...late]);
-      const tookMs = Date.now() - started;
+      const tookMs = performance.now() - started;
       console.log(`40 takes over 2 replicas at 10/s: ${tookMs} ms, split ${byReplica.join('/')}`);
 
       expect(grants).toHaveLength(40);
@@ -107,7 +108,7 @@ describe('RedisRateLimiter', () => {
         breaker: { failures: 3, halfOpenAfterMs: 300 },
       });
       try {
-        await limiter.take('cinnox:app', { deadline: Date.now() + 1_000 });
+        await limiter.take('cinnox:app', { deadline: Deadline.after(1_000) });
         expect(await countKeys(server.url, `${own}:cinnox:`)).toBe(1);
         await server.flush();
 
@@ -119,11 +120,11 @@ describe('RedisRateLimiter', () => {
           `down: noticed in ${noticedMs} ms; 4 takes in ${ms} ms, waits ${waits.join(',')}`,
         );
         expect(ms).toBeLessThan(300);
-        const started = Date.now();
+        const started = performance.now();
         await expect(
-          limiter.take('cinnox:app', { deadline: Date.now() + 200 }),
+          limiter.take('cinnox:app', { deadline: Deadline.after(200) }),
         ).rejects.toMatchObject({ code: 'upstream_rate_limited' });
-        expect(Date.now() - started).toBeLessThan(60);
+        expect(performance.now() - started).toBeLessThan(60);
         expect(limiter.health()).toMatchObject({
           store: 'redis',
           status: 'degraded',
@@ -138,7 +139,7 @@ describe('RedisRateLimiter', () => {
         const after = await takes(limiter, 10);
         expect(Math.max(...after.value)).toBeLessThan(60);
         expect(await countKeys(server.url, `${own}:cinnox:`)).toBe(1);
-        await expect(limiter.take('cinnox:app', { deadline: Date.now() + 200 })).rejects.toThrow(
+        await expect(limiter.take('cinnox:app', { deadline: Deadline.after(200) })).rejects.toThrow(
           UpstreamError,
         );
       } finally {
@@ -160,7 +161,7 @@ describe('RedisRateLimiter', () => {
         let granted = 0;
         for (let i = 0; i < count; i++) {
           // No wait allowed: granted now, or refused.
-          await replica.take('cinnox:app', { deadline: Date.now() }).then(
+          await replica.take('cinnox:app', { deadline: Deadline.after(0) }).then(
             () => (granted += 1),
             () => undefined,
           );
@@ -232,10 +233,10 @@ async function takes(
   limiter: RedisRateLimiter,
   count: number,
 ): Promise<{ value: number[]; ms: number }> {
-  const started = Date.now();
+  const started = performance.now();
   const value: number[] = [];
   for (let i = 0; i < count; i++) {
-    value.push(await limiter.take('cinnox:app', { deadline: Date.now() + 1_000 }));
+    value.push(await limiter.take('cinnox:app', { deadline: Deadline.after(1_000) }));
   }
-  return { value, ms: Date.now() - started };
+  return { value, ms: performance.now() - started };
 }

@@ -32,13 +32,18 @@ export class TestClock extends Clock {
   private readonly started = performance.now();
   private shift = 0;
 
-  constructor(private readonly start: number = PINNED_NOW) {
+  constructor(
+    private readonly start: number = PINNED_NOW,
+    /** Milliseconds every read moves the clock on, besides real time: time that work takes. */
+    private readonly tick = 0,
+  ) {
     super();
     if (!Number.isFinite(start))
       throw new Error(`TEST_NOW is not an instant: ${process.env.TEST_NOW}`);
   }
 
   now(): number {
+    this.shift += this.tick;
     return Math.floor(this.start + (performance.now() - this.started) + this.shift);
   }
 
@@ -49,6 +54,14 @@ export class TestClock extends Clock {
   /** A clock that reads the same now, and moves on its own from here. */
   fork(): TestClock {
     return new TestClock(this.now());
+  }
+
+  /**
+   * A clock that reads the same now and moves `ms` further at every read: code that reads the time
+   * as it works sees it pass, even where no timer can run.
+   */
+  ticking(ms: number): TestClock {
+    return new TestClock(this.now(), ms);
   }
 }
 

@@ -237,7 +237,7 @@ export class SliceCache implements OnModuleDestroy {
       fetched = await provider.fetchSlice(
         slice,
         pushdown,
-        Deadline.after(this.config.resilience.requestDeadlineMs),
+        Deadline.after(this.config.resilience.requestDeadlineMs, this.clock),
       );
     } catch (error) {
       await this.store.fulfil(lease, null);

@@ -432,14 +432,14 @@ export class CallLogsService {
   /** The request's deadline: the configured one, or sooner when the caller asks. */
   private deadline(requestTimeout: string | undefined): Deadline {
     const limit = this.config.resilience.requestDeadlineMs;
-    if (requestTimeout === undefined) return Deadline.after(limit);
+    if (requestTimeout === undefined) return Deadline.after(limit, this.clock);
     if (!/^\d{1,9}$/.test(requestTimeout.trim()) || Number(requestTimeout) < 1) {
       throw InvalidParametersError.of(
         'X-Request-Timeout',
         'X-Request-Timeout must be a whole number of milliseconds, at least 1',
       );
     }
-    return Deadline.after(Math.min(Number(requestTimeout), limit));
+    return Deadline.after(Math.min(Number(requestTimeout), limit), this.clock);
   }
 
   private describe(provider: ProviderName, error: unknown): NonNullable<ProviderMetaDto['error']> {

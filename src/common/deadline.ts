@@ -1,28 +1,30 @@
-/** When work must be over, as an instant and as a signal that aborts then. */
+import { type Clock, SystemClock } from './clock.js';
+
+const SYSTEM_CLOCK = new SystemClock();
+
+/**
+ * When work must be over: an instant on the clock the work runs by, and a signal that aborts then.
+ * The signal wakes what waits; the clock is read by loops whose awaits all settle at once, which
+ * never let the signal's timer run, yet must stop in time.
+ */
 export class Deadline {
   private constructor(
-    /** Epoch ms, for what compares it with a wall clock (the rate limiter). */
     readonly at: number,
     readonly signal: AbortSignal,
-    /** The same instant on the monotonic clock, which no wall-clock step can move. */
-    private readonly monotonicAt: number,
+    private readonly clock: Clock,
   ) {}
 
-  static after(ms: number, now: number = Date.now()): Deadline {
+  static after(ms: number, clock: Clock = SYSTEM_CLOCK): Deadline {
     const wait = Math.max(0, ms);
-    return new Deadline(now + wait, AbortSignal.timeout(wait), performance.now() + wait);
+    return new Deadline(clock.now() + wait, AbortSignal.timeout(wait), clock);
   }
 
   remaining(): number {
-    return Math.max(0, this.monotonicAt - performance.now());
+    return Math.max(0, this.at - this.clock.now());
   }
 
-  /**
-   * Whether the deadline has passed, by the clock rather than by the signal: a loop whose awaits
-   * all settle at once never lets the signal's timer run, yet must stop in time.
-   */
   get expired(): boolean {
-    return this.signal.aborted || performance.now() >= this.monotonicAt;
+    return this.signal.aborted || this.clock.now() >= this.at;
   }
 }
 

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { Deadline } from '../common/deadline.js';
 import { MemoryRateLimiter, type RateLimit, type UpstreamRateLimiter } from './rate-limiter.js';
 import { UpstreamError } from './upstream-error.js';
 
@@ -16,20 +17,20 @@ const PROMPT_MS = 60;
  */
 const JITTER_MS = 25;
 
-const far = (): number => Date.now() + 10_000;
+const far = (): Deadline => Deadline.after(10_000);
 
 async function timed<T>(work: Promise<T>): Promise<{ value: T; ms: number }> {
-  const started = Date.now();
+  const started = performance.now();
   const value = await work;
-  return { value, ms: Date.now() - started };
+  return { value, ms: performance.now() - started };
 }
 
 async function refusal(work: Promise<unknown>): Promise<{ error: unknown; ms: number }> {
-  const started = Date.now();
+  const started = performance.now();
   try {
     await work;
   } catch (error) {
-    return { error, ms: Date.now() - started };
+    return { error, ms: performance.now() - started };
   }
   throw new Error('the take was granted');
 }
@@ -72,10 +73,10 @@ export function rateLimiterContract(name: string, make: LimiterFactory): void {
 
     it('makes the take past the limit wait until the window frees a slot, then grants it', async () => {
       const subject = await limiter();
-      const started = Date.now();
+      const started = performance.now();
       await fill(subject, 'cinnox:a', LIMIT.points);
       const { value: waited, ms } = await timed(subject.take('cinnox:a', { deadline: far() }));
-      const sinceFirstGrant = Date.now() - started;
+      const sinceFirstGrant = performance.now() - started;
       // The first grant was at `started` or after: its slot frees a full window later.
       expect(sinceFirstGrant).toBeGreaterThanOrEqual(LIMIT.durationMs - 5);
       expect(sinceFirstGrant).toBeLessThan(LIMIT.durationMs + 250);
@@ -87,7 +88,7 @@ export function rateLimiterContract(name: string, make: LimiterFactory): void {
       const subject = await limiter();
       await fill(subject, 'cinnox:a', LIMIT.points);
       const { error, ms } = await refusal(
-        subject.take('cinnox:a', { deadline: Date.now() + LIMIT.durationMs / 2 }),
+        subject.take('cinnox:a', { deadline: Deadline.after(LIMIT.durationMs / 2) }),
       );
       expect(ms).toBeLessThan(PROMPT_MS);
       expect(error).toBeInstanceOf(UpstreamError);
@@ -101,16 +102,16 @@ export function rateLimiterContract(name: string, make: LimiterFactory): void {
 
     it('does not count refused takes against the limit', async () => {
       const subject = await limiter();
-      const started = Date.now();
+      const started = performance.now();
       await fill(subject, 'cinnox:a', LIMIT.points);
       for (let i = 0; i < 3; i++) {
-        await expect(subject.take('cinnox:a', { deadline: Date.now() })).rejects.toThrow(
+        await expect(subject.take('cinnox:a', { deadline: Deadline.after(0) })).rejects.toThrow(
           UpstreamError,
         );
       }
       // All five fit in the next window: the refusals took no slot of it.
       await fill(subject, 'cinnox:a', LIMIT.points);
-      expect(Date.now() - started).toBeLessThan(LIMIT.durationMs + 250);
+      expect(performance.now() - started).toBeLessThan(LIMIT.durationMs + 250);
     });
 
     it('rejects promptly when the signal aborts a wait', async () => {
@@ -142,7 +143,7 @@ export function rateLimiterContract(name: string, make: LimiterFactory): void {
       await fill(subject, 'cinnox:a', LIMIT.points);
       const waits = await fill(subject, 'cinnox:b', LIMIT.points);
       expect(Math.max(...waits)).toBeLessThan(PROMPT_MS);
-      await expect(subject.take('cinnox:a', { deadline: Date.now() })).rejects.toThrow(
+      await expect(subject.take('cinnox:a', { deadline: Deadline.after(0) })).rejects.toThrow(
         UpstreamError,
       );
     });
@@ -151,8 +152,10 @@ export function rateLimiterContract(name: string, make: LimiterFactory): void {
       const subject = await limiter();
       const grants: number[] = [];
       const take = (): Promise<void> =>
-        subject.take('cinnox:a', { deadline: far() }).then(() => void grants.push(Date.now()));
-      const started = Date.now();
+        subject
+          .take('cinnox:a', { deadline: far() })
+          .then(() => void grants.push(performance.now()));
+      const started = performance.now();
       // Grants late in a window: a fixed window would let a full window's worth through again
       // when it resets, 7 within 500 ms here.
       const early = Array.from({ length: 3 }, take);
@@ -162,7 +165,7 @@ export function rateLimiterContract(name: string, make: LimiterFactory): void {
       expect(grants).toHaveLength(12);
       expect(busiestWindow(grants, LIMIT.durationMs - JITTER_MS)).toBe(LIMIT.points);
       // 3 at 0, 2 at 300, 3 at 500, 2 at 800, 2 at 1000: no slot left unused for long.
-      expect(Date.now() - started).toBeLessThan(2 * LIMIT.durationMs + 300);
+      expect(performance.now() - started).toBeLessThan(2 * LIMIT.durationMs + 300);
     });
   });
 }

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { ProviderName } from '../call-logs/call-log.js';
 import { type Clock, SystemClock } from '../common/clock.js';
+import type { Deadline } from '../common/deadline.js';
 import type { StoreHealth } from '../cache/cache-store.js';
 import { FAILED, type GuardOptions, GuardedRedis } from '../cache/guarded-redis.js';
 import { RedisUrlError, parseRedisUrl } from '../cache/redis-url.js';
@@ -56,11 +57,11 @@ export abstract class UpstreamRateLimiter {
   /**
    * Consumes one request slot of `account` (e.g. `cinnox:<appId>`), waiting for one to free up if
    * the limit is reached. Rejects at once with `upstream_rate_limited` if the slot would free up
-   * only after `deadline` (epoch ms), or when `signal` aborts. Resolves to the ms it waited.
+   * only after `deadline`, or when `signal` aborts. Resolves to the ms it waited.
    */
   abstract take(
     account: string,
-    options: { signal?: AbortSignal; deadline: number },
+    options: { signal?: AbortSignal; deadline: Deadline },
   ): Promise<number>;
   abstract health(): RateLimiterHealth;
   abstract close(): Promise<void>;
@@ -97,7 +98,7 @@ abstract class WaitingRateLimiter extends UpstreamRateLimiter {
 
   async take(
     account: string,
-    options: { signal?: AbortSignal; deadline: number },
+    options: { signal?: AbortSignal; deadline: Deadline },
   ): Promise<number> {
     const started = this.clock.now();
     const stop =
@@ -110,7 +111,7 @@ abstract class WaitingRateLimiter extends UpstreamRateLimiter {
       if (outcome.granted) return this.clock.now() - started;
       // At least 1 ms: a store that says "now" yet refuses must not turn this into a busy loop.
       const waitMs = Math.max(1, Math.ceil(outcome.retryInMs));
-      if (this.clock.now() + waitMs > options.deadline) throw this.refusal(waitMs);
+      if (waitMs > options.deadline.remaining()) throw this.refusal(waitMs);
       try {
         await delay(waitMs, undefined, { signal: stop });
       } catch {

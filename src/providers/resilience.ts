@@ -117,7 +117,7 @@ export class ProviderPolicy implements OnModuleDestroy {
             if (this.limiter !== null) {
               const waited = await this.limiter.limiter.take(this.limiter.account, {
                 signal: admitted,
-                deadline: deadline.at,
+                deadline,
               });
               this.observer?.limiterWait(this.provider, waited / 1000);
             }
