@@ -233,6 +233,33 @@ describe('upstream paging that cannot lose a record', () => {
     },
   );
 
+  it.each(KALEYRA_PAGINGS)(
+    'walks Kaleyra exactly when its own data holds calls twice, counted in total (%s): each once',
+    async (paging) => {
+      const twice = await startSimulators({ seed: 3, clock: sims.clock, kaleyra: { paging } });
+      const inWindow = oracle(twice, window, only('kaleyra'));
+      const raw = twice.kaleyra.visibleRecords();
+      // Copies of a dozen calls of the window, spread over it: the upstream counts each copy.
+      const wanted = new Set(
+        ids(inWindow.filter((_, i) => i % Math.floor(inWindow.length / 12) === 0)),
+      );
+      const copies = raw
+        .filter((record) => wanted.has(`kaleyra:${record.id ?? record.call_id}`))
+        .map((record) => ({ ...record }));
+      twice.kaleyra.add(...copies);
+      const gateway = await startGateway(gatewayEnv(twice), twice.clock);
+      try {
+        const { records } = await walk(gateway.http, query('kaleyra'));
+        expect(copies.length).toBeGreaterThanOrEqual(12);
+        expect(twice.kaleyra.visibleRecords().length).toBe(raw.length + copies.length);
+        expect(ids(records)).toEqual(ids(inWindow));
+      } finally {
+        await gateway.close();
+        await twice.close();
+      }
+    },
+  );
+
   it('walks Kaleyra exactly when it caps pages below the size asked, and says so in limit', async () => {
     sims.kaleyra.setPaging({ maxPageSize: 10 });
     await walkAlone('kaleyra');

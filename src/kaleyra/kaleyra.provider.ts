@@ -116,18 +116,21 @@ export class KaleyraProvider extends CallLogProvider {
       const size = first.limit ?? this.settings.pageSize;
       const start = { offset: Math.min(first.records.length, size), size };
       let total = first.total;
-      let ended =
+      const ended =
         first.records.length === 0 ||
         (total === undefined ? sizes.isLast(first.records.length, size) : start.offset >= total);
+      // Whether every record Kaleyra counts came: as distinct calls, or as positions of one way
+      // of asking whose every page was new, where Kaleyra's own data holds a call twice.
+      const complete = (positions: number): boolean =>
+        total === undefined || collector.distinct >= total || positions >= total;
+      if (ended && complete(start.offset)) return collector.result();
       for (const positioning of ways) {
-        if (!ended) {
-          const rest = await this.rest(positioning, query, start, collector, sizes, deadline);
-          total = rest.total ?? total;
-          if (!rest.ended) continue;
-          if (total === undefined || collector.distinct >= total) this.positioning = positioning;
+        const rest = await this.rest(positioning, query, start, collector, sizes, deadline);
+        total = rest.total ?? total;
+        if (rest.ended && complete(rest.positions)) {
+          this.positioning = positioning;
+          return collector.result();
         }
-        if (total === undefined || collector.distinct >= total) return collector.result();
-        ended = false;
       }
       throw new UpstreamError(
         'kaleyra',
@@ -142,8 +145,8 @@ export class KaleyraProvider extends CallLogProvider {
   /**
    * The pages after the first of one way of asking, into `collector`: `ended` when they reached
    * the end (as many positions as Kaleyra counts, an empty page, or a short page that proves
-   * itself), not when a page brought nothing new. Positions advance by the page size Kaleyra says
-   * it applied, which may be less than the one asked.
+   * itself), not when a page brought nothing new, with the positions they reached. Positions
+   * advance by the page size Kaleyra says it applied, which may be less than the one asked.
    */
   private async rest(
     positioning: Positioning,
@@ -152,7 +155,7 @@ export class KaleyraProvider extends CallLogProvider {
     collector: SliceCollector,
     sizes: PageSizeTally,
     deadline: Deadline,
-  ): Promise<{ ended: boolean; total: number | undefined }> {
+  ): Promise<{ ended: boolean; total: number | undefined; positions: number }> {
     let { offset, size } = start;
     let total: number | undefined;
     for (let index = 1; ; index += 1) {
@@ -163,10 +166,10 @@ export class KaleyraProvider extends CallLogProvider {
       total = page.total ?? total;
       size = page.limit ?? size;
       const fresh = collector.addPage(page.records);
-      if (page.records.length > 0 && fresh === 0) return { ended: false, total };
+      if (page.records.length > 0 && fresh === 0) return { ended: false, total, positions: offset };
       offset += Math.min(page.records.length, size);
       const last = total === undefined ? sizes.isLast(page.records.length, size) : offset >= total;
-      if (last || page.records.length === 0) return { ended: true, total };
+      if (last || page.records.length === 0) return { ended: true, total, positions: offset };
     }
   }
 }
