@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import Fastify from 'fastify';
-import type { Environment } from '../src/app.module.js';
-import type { CallLog } from '../src/call-logs/call-log.js';
-import { Deadline } from '../src/common/deadline.js';
-import { ProviderRegistry } from '../src/providers/provider-registry.js';
+import type { Environment } from '../src/app/app.module.js';
+import type { CallLog } from '../src/domain/call-log.js';
+import { Deadline } from '../src/domain/deadline.js';
+import { ProviderRegistry } from '../src/upstreams/provider-registry.js';
 import { Redis } from 'ioredis';
 import { deletePrefix } from '../test/redis-keys.js';
 import {

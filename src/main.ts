@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { createApp } from './app.js';
-import { AppConfig, ConfigValidationError } from './config/app-config.js';
+import { createApp } from './app/create-app.js';
+import { AppConfig, ConfigValidationError } from './app/app-config.js';
 
 async function bootstrap(): Promise<void> {
   const app = await createApp();

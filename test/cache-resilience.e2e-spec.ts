@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { CacheStore } from '../src/cache/cache-store.js';
 import { RedisCacheStore } from '../src/cache/redis-cache-store.js';
 import { sliceKey } from '../src/cache/slice-cache.js';
-import { ProviderRegistry } from '../src/providers/provider-registry.js';
+import { ProviderRegistry } from '../src/upstreams/provider-registry.js';
 import { RedisServer } from './redis-server.js';
 import {
   DAY,

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { CacheStore, Lease, StoredEntry } from '../src/cache/cache-store.js';
-import { Clock } from '../src/common/clock.js';
+import { Clock } from '../src/domain/clock.js';
 
 /**
  * Follows real time, since Redis expires keys in real time, and can be moved ahead of it, which

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { parsePhoneNumberWithError } from 'libphonenumber-js';
-import type { CallLog } from '../src/call-logs/call-log.js';
+import type { CallLog } from '../src/domain/call-log.js';
 import {
   DAY,
   HOUR,
@@ -17,7 +17,7 @@ import {
   resetFaults,
   KALEYRA_READINGS,
 } from './utils.js';
-import { CursorCodec } from '../src/call-logs/cursor.js';
+import { CursorCodec } from '../src/domain/cursor.js';
 
 const CURSOR_SECRET = 'a-cursor-key-of-this-test-only';
 

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { KALEYRA_PAGINGS } from '../src/kaleyra/kaleyra.simulator.js';
+import { KALEYRA_PAGINGS } from '../src/kaleyra/sandbox/kaleyra.simulator.js';
 import {
   DAY,
   HOUR,

@@ -1,10 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { Deadline } from '../src/common/deadline.js';
-import { RedisRateLimiter, type RedisRateLimiterOptions } from '../src/providers/rate-limiter.js';
-import { UpstreamError } from '../src/providers/upstream-error.js';
-import { busiestWindow, rateLimiterContract } from '../src/providers/rate-limiter.spec.js';
+import { Deadline } from '../src/domain/deadline.js';
+import { RedisRateLimiter, type RedisRateLimiterOptions } from '../src/upstreams/rate-limit/rate-limiter.js';
+import { UpstreamError } from '../src/domain/upstream-error.js';
+import { busiestWindow, rateLimiterContract } from '../src/upstreams/rate-limit/rate-limiter.spec.js';
 import { RedisServer } from './redis-server.js';
 import { REDIS_URL, countKeys, deletePrefix, testPrefix, until } from './utils.js';
 

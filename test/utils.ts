@@ -1,19 +1,19 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
-import { createApp } from '../src/app.js';
-import type { Environment } from '../src/app.module.js';
-import type { CallLog } from '../src/call-logs/call-log.js';
-import { Clock } from '../src/common/clock.js';
+import { createApp } from '../src/app/create-app.js';
+import type { Environment } from '../src/app/app.module.js';
+import type { CallLog } from '../src/domain/call-log.js';
+import { Clock } from '../src/domain/clock.js';
 import { mapCinnoxRecord } from '../src/cinnox/cinnox.mapper.js';
-import { CinnoxSimulator } from '../src/cinnox/cinnox.simulator.js';
+import { CinnoxSimulator } from '../src/cinnox/sandbox/cinnox.simulator.js';
 import { mapKaleyraRecord } from '../src/kaleyra/kaleyra.mapper.js';
-import type { DatasetOptions } from '../src/simulators/dataset.js';
+import type { DatasetOptions } from '../src/sandbox/dataset.js';
 import {
   KaleyraSimulator,
   type KaleyraPaging,
   type KaleyraSimulatorOptions,
-} from '../src/kaleyra/kaleyra.simulator.js';
+} from '../src/kaleyra/sandbox/kaleyra.simulator.js';
 
 export { countKeys, deletePrefix } from './redis-keys.js';
 
@@ -229,7 +229,7 @@ export function oracle(
 
 export const ids = (records: readonly CallLog[]): string[] => records.map((record) => record.id);
 
-export { DAY, HOUR } from '../src/common/time.js';
+export { DAY, HOUR } from '../src/domain/time.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -1,6 +1,6 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { createApp } from '../app.js';
-import { buildOpenApiDocument } from '../openapi.js';
+import { createApp } from '../app/create-app.js';
+import { buildOpenApiDocument } from '../app/openapi.js';
 
 /**
  * The document as the committed `openapi.json` holds it. The app is built with placeholder

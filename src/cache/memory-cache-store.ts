@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { type Clock, SystemClock } from '../common/clock.js';
+import { type Clock, SystemClock } from '../domain/clock.js';
 import { CacheStore, type Lease, type StoreHealth, type StoredEntry } from './cache-store.js';
 import { Waiters } from './waiters.js';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CircuitState } from 'cockatiel';
 import { Cluster } from 'ioredis';
-import { type Clock, SystemClock } from '../common/clock.js';
+import { type Clock, SystemClock } from '../domain/clock.js';
 import { CacheStore, type Lease, type StoreHealth, type StoredEntry } from './cache-store.js';
 import {
   FAILED,
@@ -9,8 +9,8 @@ import {
   GuardedRedis,
   type RedisClient,
   createClient,
-} from './guarded-redis.js';
-import { type RedisTarget, parseRedisUrl } from './redis-url.js';
+} from '../redis/guarded-redis.js';
+import { type RedisTarget, parseRedisUrl } from '../redis/redis-url.js';
 import { Waiters } from './waiters.js';
 
 export interface RedisCacheStoreOptions extends GuardOptions {

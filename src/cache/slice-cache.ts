@@ -1,16 +1,16 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { Clock } from '../common/clock.js';
-import { Deadline } from '../common/deadline.js';
-import { AppConfig } from '../config/app-config.js';
+import { Clock } from '../domain/clock.js';
+import { Deadline } from '../domain/deadline.js';
+import { AppConfig } from '../app/app-config.js';
 import type {
   CallLogProvider,
   Pushdown,
   Slice,
   SliceResult,
-} from '../providers/call-log-provider.js';
-import { UpstreamError } from '../providers/upstream-error.js';
-import { SLICE_WIDTHS_MS } from '../call-logs/slice-planner.js';
+} from '../upstreams/call-log-provider.js';
+import { UpstreamError } from '../domain/upstream-error.js';
+import { SLICE_WIDTHS_MS } from '../domain/slice-plan.js';
 import { CacheStore, type Lease, type StoredEntry } from './cache-store.js';
 import { decodeSlice, encodeSlice, type SlicePayload } from './slice-codec.js';
 

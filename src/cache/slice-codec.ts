@@ -1,5 +1,5 @@
 import { Packr } from 'msgpackr';
-import type { CallLog } from '../call-logs/call-log.js';
+import type { CallLog } from '../domain/call-log.js';
 
 /** What a cached slice holds. */
 export interface SlicePayload {

@@ -7,7 +7,7 @@ import {
   type Direction,
   type MediaType,
   type ProviderName,
-} from './call-log.js';
+} from '../domain/call-log.js';
 import {
   DateTime,
   Flag,
@@ -16,7 +16,7 @@ import {
   OneOf,
   Text,
   WholeNumber,
-} from '../common/validation.js';
+} from '../http/query-params.js';
 
 export const SORTS = ['-startedAt', 'startedAt'] as const;
 export type Sort = (typeof SORTS)[number];

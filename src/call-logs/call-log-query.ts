@@ -1,12 +1,12 @@
-import { parsePhoneQuery } from '../common/phone.js';
-import { InvalidParametersError, type ProblemErrorDto } from '../common/problem.js';
-import type { CallLogFilters } from '../providers/call-log-provider.js';
-import { PROVIDERS } from './call-log.js';
+import { parsePhoneQuery } from '../domain/phone.js';
+import { InvalidParametersError, type ProblemErrorDto } from '../http/problem.js';
+import type { CallLogFilters } from '../upstreams/call-log-provider.js';
+import { PROVIDERS } from '../domain/call-log.js';
 import { DEFAULT_LIMIT, EARLIEST_INSTANT, type CallLogQueryDto } from './call-log-query.dto.js';
-import { fingerprint, type CursorCodec, type CursorState } from './cursor.js';
-import type { SortOrder } from './slice-planner.js';
+import { fingerprint, type CursorCodec, type CursorState } from '../domain/cursor.js';
+import type { SortOrder } from '../domain/slice-plan.js';
 import type { CountryCode } from 'libphonenumber-js';
-import { DAY, parseInstant } from '../common/time.js';
+import { DAY, parseInstant } from '../domain/time.js';
 
 /** A request's query, checked and resolved: what the aggregation works from. */
 export interface ResolvedQuery {

@@ -13,8 +13,8 @@ import {
   type MediaType,
   type Party,
   type ProviderName,
-} from './call-log.js';
-import { UPSTREAM_ERROR_CODES, type UpstreamErrorCode } from '../providers/upstream-error.js';
+} from '../domain/call-log.js';
+import { UPSTREAM_ERROR_CODES, type UpstreamErrorCode } from '../domain/upstream-error.js';
 
 /*
  * The documented response shapes. They implement the domain types, so the compiler keeps the

@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblemResponse } from '../common/problem.js';
+import { ApiProblemResponse } from '../http/problem.js';
 import { CallLogPageDto } from './call-log.dto.js';
 import { CallLogQueryDto } from './call-log-query.dto.js';
 import { CallLogsService } from './call-logs.service.js';

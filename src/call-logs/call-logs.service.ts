@@ -1,21 +1,21 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type ProviderCacheState, cacheStatusHeader } from '../cache/cache-status.js';
-import { PageCache, type CachedPage } from '../cache/page-cache.js';
+import { PageCache, type CachedPage } from './page-cache.js';
 import { SliceCache, type CacheOutcome } from '../cache/slice-cache.js';
-import { Clock } from '../common/clock.js';
-import { AppConfig } from '../config/app-config.js';
-import type { CallLogProvider, Pushdown, Slice } from '../providers/call-log-provider.js';
-import { ProviderRegistry } from '../providers/provider-registry.js';
-import { UpstreamError } from '../providers/upstream-error.js';
-import { upstreamLabel } from '../providers/upstream-http.js';
-import { Deadline, withinDeadline } from '../common/deadline.js';
-import { InvalidParametersError } from '../common/problem.js';
-import { PROVIDERS, type CallLog, type ProviderName } from './call-log.js';
+import { Clock } from '../domain/clock.js';
+import { AppConfig } from '../app/app-config.js';
+import type { CallLogProvider, Pushdown, Slice } from '../upstreams/call-log-provider.js';
+import { ProviderRegistry } from '../upstreams/provider-registry.js';
+import { UpstreamError } from '../domain/upstream-error.js';
+import { upstreamLabel } from '../upstreams/upstream-http.js';
+import { Deadline, withinDeadline } from '../domain/deadline.js';
+import { InvalidParametersError } from '../http/problem.js';
+import { PROVIDERS, type CallLog, type ProviderName } from '../domain/call-log.js';
 import type { ProviderMetaDto } from './call-log.dto.js';
-import { matchesFilters } from './call-log-filter.js';
+import { matchesFilters } from '../domain/call-log-filters.js';
 import { resolveQuery, type ResolvedQuery } from './call-log-query.js';
 import type { CallLogQueryDto } from './call-log-query.dto.js';
-import { CursorCodec, placeOf, type CursorState, type Place } from './cursor.js';
+import { CursorCodec, placeOf, type CursorState, type Place } from '../domain/cursor.js';
 import {
   boundary,
   comparator,
@@ -24,9 +24,9 @@ import {
   isAfter,
   samePlace,
   type Position,
-} from './keyset.js';
-import { SlicePlan } from './slice-planner.js';
-import { HOUR } from '../common/time.js';
+} from '../domain/keyset.js';
+import { SlicePlan } from '../domain/slice-plan.js';
+import { HOUR } from '../domain/time.js';
 
 interface Entry {
   at: number;

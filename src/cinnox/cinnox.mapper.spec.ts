@@ -6,7 +6,7 @@ import {
   type CallStatus,
   type MapResult,
   type Party,
-} from '../call-logs/call-log.js';
+} from '../domain/call-log.js';
 import {
   cinnoxDirection,
   cinnoxStatus,

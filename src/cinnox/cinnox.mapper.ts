@@ -7,11 +7,11 @@ import {
   type MapResult,
   type MediaType,
   type Party,
-} from '../call-logs/call-log.js';
-import { type Fields, text } from '../common/json-values.js';
-import { isRecord } from '../common/is-record.js';
-import { countryOf, toE164 } from '../common/phone.js';
-import { toUtcIso } from '../common/time.js';
+} from '../domain/call-log.js';
+import { type Fields, text } from '../domain/json-values.js';
+import { isRecord } from '../domain/is-record.js';
+import { countryOf, toE164 } from '../domain/phone.js';
+import { toUtcIso } from '../domain/time.js';
 import {
   CINNOX_STATUSES,
   type CinnoxCalleeInfo,

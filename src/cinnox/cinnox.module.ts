@@ -1,13 +1,13 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
-import { Clock } from '../common/clock.js';
-import { AppConfig } from '../config/app-config.js';
+import { Clock } from '../domain/clock.js';
+import { AppConfig } from '../app/app-config.js';
 import { Metrics } from '../metrics/metrics.js';
-import { policyFor } from '../providers/resilience.js';
-import { upstreamTarget } from '../providers/sandbox.js';
+import { policyFor } from '../upstreams/provider-policy.js';
+import { upstreamTarget } from '../upstreams/sandbox-target.js';
 import { CinnoxPolicy, CinnoxClient, CinnoxTarget } from './cinnox.client.js';
 import { CinnoxProvider } from './cinnox.provider.js';
-import { CinnoxSimulator } from './cinnox.simulator.js';
+import { CinnoxSimulator } from './sandbox/cinnox.simulator.js';
 
 @Module({
   imports: [

@@ -5,12 +5,12 @@ import {
   type Pushdown,
   type Slice,
   type SliceResult,
-} from '../providers/call-log-provider.js';
-import { PageSizeEvidence } from '../providers/page-size-evidence.js';
-import { SliceCollector, requestBounds } from '../providers/slice-collector.js';
-import { Clock } from '../common/clock.js';
-import type { Deadline } from '../common/deadline.js';
-import { UpstreamError } from '../providers/upstream-error.js';
+} from '../upstreams/call-log-provider.js';
+import { PageSizeEvidence } from '../upstreams/page-size-evidence.js';
+import { SliceCollector, requestBounds } from '../upstreams/slice-collector.js';
+import { Clock } from '../domain/clock.js';
+import type { Deadline } from '../domain/deadline.js';
+import { UpstreamError } from '../domain/upstream-error.js';
 import { CinnoxClient, CinnoxTarget } from './cinnox.client.js';
 import { cinnoxStatusFor, mapCinnoxRecord } from './cinnox.mapper.js';
 import { CINNOX_MAX_LIMIT } from './cinnox.types.js';

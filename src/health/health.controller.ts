@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CacheStore, type StoreHealth } from '../cache/cache-store.js';
-import { ProviderRegistry } from '../providers/provider-registry.js';
+import { ProviderRegistry } from '../upstreams/provider-registry.js';
 
 interface Readiness {
   /** `degraded`: serving, without the shared cache (every request goes to the providers). */

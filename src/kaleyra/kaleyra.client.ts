@@ -1,11 +1,11 @@
 import { HttpService } from '@nestjs/axios';
 import { Injectable } from '@nestjs/common';
-import { isRecord } from '../common/is-record.js';
-import type { Deadline } from '../common/deadline.js';
-import { ProviderPolicy } from '../providers/resilience.js';
-import { UpstreamError } from '../providers/upstream-error.js';
-import { requestUpstream } from '../providers/upstream-http.js';
-import { UpstreamTarget } from '../providers/upstream-target.js';
+import { isRecord } from '../domain/is-record.js';
+import type { Deadline } from '../domain/deadline.js';
+import { ProviderPolicy } from '../upstreams/provider-policy.js';
+import { UpstreamError } from '../domain/upstream-error.js';
+import { requestUpstream } from '../upstreams/upstream-http.js';
+import { UpstreamTarget } from '../upstreams/upstream-target.js';
 import { KaleyraCode, type KaleyraForm } from './kaleyra.types.js';
 
 export class KaleyraTarget extends UpstreamTarget {}

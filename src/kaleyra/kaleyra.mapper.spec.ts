@@ -5,7 +5,7 @@ import {
   type CallLog,
   type CallStatus,
   type MapResult,
-} from '../call-logs/call-log.js';
+} from '../domain/call-log.js';
 import {
   KALEYRA_STATUS_MAP,
   kaleyraDirection,

@@ -1,13 +1,13 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
-import { Clock } from '../common/clock.js';
-import { AppConfig } from '../config/app-config.js';
+import { Clock } from '../domain/clock.js';
+import { AppConfig } from '../app/app-config.js';
 import { Metrics } from '../metrics/metrics.js';
-import { policyFor } from '../providers/resilience.js';
-import { upstreamTarget } from '../providers/sandbox.js';
+import { policyFor } from '../upstreams/provider-policy.js';
+import { upstreamTarget } from '../upstreams/sandbox-target.js';
 import { KaleyraPolicy, KaleyraClient, KaleyraSettings, KaleyraTarget } from './kaleyra.client.js';
 import { KaleyraProvider } from './kaleyra.provider.js';
-import { KaleyraSimulator } from './kaleyra.simulator.js';
+import { KaleyraSimulator } from './sandbox/kaleyra.simulator.js';
 
 @Module({
   imports: [

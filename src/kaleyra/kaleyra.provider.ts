@@ -5,15 +5,15 @@ import {
   type Pushdown,
   type Slice,
   type SliceResult,
-} from '../providers/call-log-provider.js';
-import { PageSizeEvidence, type PageSizeTally } from '../providers/page-size-evidence.js';
-import { SliceCollector, requestBounds } from '../providers/slice-collector.js';
-import { UpstreamError } from '../providers/upstream-error.js';
+} from '../upstreams/call-log-provider.js';
+import { PageSizeEvidence, type PageSizeTally } from '../upstreams/page-size-evidence.js';
+import { SliceCollector, requestBounds } from '../upstreams/slice-collector.js';
+import { UpstreamError } from '../domain/upstream-error.js';
 import { KaleyraClient, KaleyraSettings, KaleyraTarget } from './kaleyra.client.js';
 import { kaleyraStatusesFor, mapKaleyraRecord } from './kaleyra.mapper.js';
 import { kaleyraRetentionFloor, type KaleyraForm } from './kaleyra.types.js';
-import { Clock } from '../common/clock.js';
-import type { Deadline } from '../common/deadline.js';
+import { Clock } from '../domain/clock.js';
+import type { Deadline } from '../domain/deadline.js';
 
 /**
  * How a request says which records it wants after the first page. Kaleyra's page does not say how

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ProviderName } from '../call-logs/call-log.js';
+import type { ProviderName } from '../domain/call-log.js';
 
 export type CircuitPosition = 'closed' | 'open' | 'half-open' | 'isolated';
 

@@ -1,0 +1,426 @@
+import type { AddressInfo } from 'node:net';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type HTTPMethods,
+} from 'fastify';
+import { isRecord } from '../domain/is-record.js';
+import { parseInstant } from '../domain/time.js';
+import { DEFAULT_SEED, type DatasetOptions } from './dataset.js';
+import { hash32, Random } from './random.js';
+
+/** What both upstream simulators share: faults, counters, control routes and the server itself. */
+
+export interface SimulatorFaults {
+  /** Added before every answer. */
+  latencyMs: number;
+  /** Accept the request and never answer (until close()). */
+  hang: boolean;
+  /** 0..1 share of answers that are the provider's HTTP 500. */
+  errorRate: number;
+  /** 0..1 share of answers that are the provider's HTTP 429, with Retry-After. */
+  rateLimitRate: number;
+  retryAfterSeconds: number;
+  /** Spoils answers that would succeed: cut-off JSON, an HTML page, or the list not being a list. */
+  malformed: null | 'truncated' | 'not-json' | 'wrong-types';
+  /** Broken records added to every successful non-empty page. */
+  oddRecords: number;
+  /** Every request gets the provider's credential error. */
+  revokeCredentials: boolean;
+  /** The faults apply to this many more requests, then reset to none; null: until changed. */
+  remaining: number | null;
+}
+
+export interface SimulatorStats {
+  requests: number;
+  /** By HTTP status; "0" counts requests that hung and were never answered. */
+  byStatus: Record<string, number>;
+  /** The latest 10,000 requests. */
+  log: Array<{
+    at: string;
+    method: string;
+    path: string;
+    params: Record<string, string>;
+    status: number;
+  }>;
+}
+
+export interface SimulatorOptions<R> {
+  /** 0 (the default): a free port. */
+  port?: number;
+  host?: string;
+  seed?: number;
+  /** Read on every request, so a test can move time on. */
+  now?: () => Date;
+  /** Replaces the generated data set. */
+  records?: R[];
+  /** How many days and how busy the generated data set is (see DatasetOptions). */
+  dataset?: Pick<DatasetOptions, 'days' | 'callsPerDay'>;
+}
+
+/** One answer: a JSON body (or, for the malformed faults, raw text), a status and headers. */
+export interface Answer {
+  status: number;
+  body: Record<string, unknown> | string;
+  headers?: Record<string, string>;
+}
+
+/** What a provider's handler gets to see of a request. */
+export interface SimCall {
+  /** Path parameters, such as the app ID or the SID. */
+  path: Record<string, string>;
+  /** Query string and form body fields, one value each. */
+  params: Record<string, string>;
+  header: (name: string) => string | undefined;
+  now: Date;
+}
+
+export const NO_FAULTS: Readonly<SimulatorFaults> = Object.freeze({
+  latencyMs: 0,
+  hang: false,
+  errorRate: 0,
+  rateLimitRate: 0,
+  retryAfterSeconds: 1,
+  malformed: null,
+  oddRecords: 0,
+  revokeCredentials: false,
+  remaining: null,
+});
+
+const LOG_CAP = 10_000;
+const HTML_PAGE =
+  '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>';
+
+export abstract class Simulator<R extends object> {
+  protected readonly now: () => Date;
+  private readonly seed: number;
+  private readonly rng: Random;
+  private readonly app: FastifyInstance;
+  private readonly closing = new AbortController();
+  private closed?: Promise<void>;
+  private store: R[];
+  private faults: SimulatorFaults = { ...NO_FAULTS };
+  private counters: SimulatorStats = emptyStats();
+  private address = '';
+  private readonly starts = new WeakMap<R, number | null>();
+
+  /** The field of a success body that holds the records. */
+  protected abstract readonly listField: string;
+  protected abstract generate(options: DatasetOptions): R[];
+  /** What the stable order hashes; records without an id keep their insertion order. */
+  protected abstract idOf(record: R): string;
+  /** The record's start as the upstream writes it. */
+  protected abstract startTextOf(record: R): unknown;
+  protected abstract credentialError(): Answer;
+  protected abstract serverError(): Answer;
+  protected abstract rateLimited(): Answer;
+  /** A record a mapper must reject; `index` varies the way it is broken. */
+  protected abstract brokenRecord(index: number, now: Date): Record<string, unknown>;
+
+  protected constructor(options: SimulatorOptions<R>) {
+    this.seed = options.seed ?? DEFAULT_SEED;
+    this.now = options.now ?? (() => new Date());
+    this.rng = new Random(this.seed);
+    this.store = this.ordered(
+      options.records ?? this.generate({ ...options.dataset, seed: this.seed, now: this.now() }),
+    );
+    // forceCloseConnections: close() must not wait for keep-alive sockets or hung requests.
+    this.app = Fastify({ forceCloseConnections: true, bodyLimit: 64 * 1024 * 1024 });
+    this.app.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string' },
+      (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body.toString()))),
+    );
+    this.controlRoutes();
+  }
+
+  /** e.g. http://127.0.0.1:41234, without a trailing slash. */
+  get baseUrl(): string {
+    return this.address;
+  }
+
+  records(): readonly R[] {
+    return this.store;
+  }
+
+  /**
+   * When a record started (a time without an offset is UTC), or null; read once per record, as
+   * every request filters the whole store by it.
+   */
+  startOf(record: R): number | null {
+    let at = this.starts.get(record);
+    if (at === undefined) {
+      at = parseInstant(this.startTextOf(record), { requireOffset: false });
+      this.starts.set(record, at);
+    }
+    return at;
+  }
+
+  add(...records: R[]): void {
+    this.store = this.ordered([...this.store, ...records]);
+  }
+
+  setFaults(faults: Partial<SimulatorFaults>): void {
+    assertFaults(faults);
+    this.faults = { ...this.faults, ...faults };
+  }
+
+  resetFaults(): void {
+    this.faults = { ...NO_FAULTS };
+  }
+
+  stats(): SimulatorStats {
+    return structuredClone(this.counters);
+  }
+
+  resetStats(): void {
+    this.counters = emptyStats();
+  }
+
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.closing.abort();
+      await this.app.close();
+    })();
+    return this.closed;
+  }
+
+  protected async listen({ port = 0, host = '127.0.0.1' }: SimulatorOptions<R>): Promise<void> {
+    await this.app.listen({ port, host });
+    const { port: bound } = this.app.server.address() as AddressInfo;
+    this.address = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  }
+
+  protected route(methods: HTTPMethods[], url: string, handle: (call: SimCall) => Answer): void {
+    this.app.route({
+      method: methods,
+      url,
+      handler: (req, reply) => this.serve(req, reply, handle),
+    });
+  }
+
+  private async serve(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    handle: (call: SimCall) => Answer,
+  ): Promise<FastifyReply> {
+    const now = this.now();
+    const faults = this.takeFaults();
+    const params = { ...fields(req.query), ...fields(req.body) };
+    const call: SimCall = {
+      path: fields(req.params),
+      params,
+      header: (name) => {
+        const value = req.headers[name.toLowerCase()];
+        return Array.isArray(value) ? value.at(-1) : value;
+      },
+      now,
+    };
+    // Decided (and counted) on arrival, so that stats are current once the client has its answer.
+    const answer = faults.hang ? null : this.answer(call, faults, handle);
+    this.count(req, params, answer?.status ?? 0, now);
+    await this.pause(faults.hang ? Infinity : faults.latencyMs);
+    if (answer === null || this.closing.signal.aborted) {
+      reply.hijack();
+      reply.raw.destroy();
+      return reply;
+    }
+    return reply
+      .code(answer.status)
+      .headers(answer.headers ?? {})
+      .send(answer.body);
+  }
+
+  private answer(
+    call: SimCall,
+    faults: SimulatorFaults,
+    handle: (call: SimCall) => Answer,
+  ): Answer {
+    if (faults.revokeCredentials) return this.credentialError();
+    if (this.rng.chance(faults.rateLimitRate)) {
+      const limited = this.rateLimited();
+      return { ...limited, headers: { 'retry-after': String(faults.retryAfterSeconds) } };
+    }
+    if (this.rng.chance(faults.errorRate)) return this.serverError();
+    const answer = handle(call);
+    return answer.status === 200 ? this.spoil(answer, faults, call.now) : answer;
+  }
+
+  private spoil(answer: Answer, faults: SimulatorFaults, now: Date): Answer {
+    if (typeof answer.body === 'string') return answer;
+    let body = answer.body;
+    const list = body[this.listField];
+    if (faults.oddRecords > 0 && Array.isArray(list) && list.length > 0) {
+      const broken = Array.from({ length: faults.oddRecords }, (_, i) => this.brokenRecord(i, now));
+      body = { ...body, [this.listField]: [...(list as unknown[]), ...broken] };
+    }
+    switch (faults.malformed) {
+      case null:
+        return { ...answer, body };
+      case 'truncated': {
+        const json = JSON.stringify(body);
+        return {
+          ...answer,
+          body: json.slice(0, Math.floor(json.length / 2)),
+          headers: { 'content-type': 'application/json; charset=utf-8' },
+        };
+      }
+      case 'not-json':
+        return {
+          ...answer,
+          body: HTML_PAGE,
+          headers: { 'content-type': 'text/html; charset=utf-8' },
+        };
+      case 'wrong-types':
+        return { ...answer, body: { ...body, [this.listField]: 'unexpected' } };
+    }
+  }
+
+  /** The faults for this request; a `remaining` budget is spent here. */
+  private takeFaults(): SimulatorFaults {
+    const faults = this.faults;
+    if (faults.remaining === null || !hasFault(faults)) return faults;
+    if (faults.remaining <= 0) {
+      this.resetFaults();
+      return this.faults;
+    }
+    this.faults =
+      faults.remaining === 1 ? { ...NO_FAULTS } : { ...faults, remaining: faults.remaining - 1 };
+    return faults;
+  }
+
+  private count(
+    req: FastifyRequest,
+    params: Record<string, string>,
+    status: number,
+    now: Date,
+  ): void {
+    const stats = this.counters;
+    stats.requests += 1;
+    stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
+    stats.log.push({
+      at: now.toISOString(),
+      method: req.method,
+      path: req.url.split('?')[0],
+      params,
+      status,
+    });
+    if (stats.log.length > LOG_CAP) stats.log.shift();
+  }
+
+  /** Waits `ms` (Infinity: until close), and never past close(), so no timer outlives the server. */
+  private pause(ms: number): Promise<void> {
+    const { signal } = this.closing;
+    if (ms <= 0 || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
+      signal.addEventListener('abort', done);
+    });
+  }
+
+  /** Sorted by a seeded hash of the id: no meaningful order, yet the same on every page. */
+  private ordered(records: R[]): R[] {
+    return records
+      .map((record) => ({ record, key: hash32(this.idOf(record), this.seed) }))
+      .sort((a, b) => a.key - b.key)
+      .map(({ record }) => record);
+  }
+
+  private controlRoutes(): void {
+    this.app.get('/__sim/stats', () => this.stats());
+    this.app.get('/__sim/faults', () => this.faults);
+    this.app.put('/__sim/faults', (req, reply) => {
+      try {
+        assertFaults(req.body);
+      } catch (error) {
+        reply.code(400);
+        return { message: error instanceof Error ? error.message : String(error) };
+      }
+      this.setFaults(req.body);
+      return this.faults;
+    });
+    this.app.post('/__sim/reset', () => {
+      this.resetFaults();
+      this.resetStats();
+      return { faults: this.faults, stats: this.counters };
+    });
+    this.app.post('/__sim/records', (req, reply) => {
+      const records: unknown = req.body;
+      if (!Array.isArray(records) || !records.every(isRecord)) {
+        reply.code(400);
+        return { message: 'expected a JSON array of records' };
+      }
+      this.add(...(records as R[]));
+      reply.code(201);
+      return { added: records.length, total: this.store.length };
+    });
+  }
+}
+
+/** A non-negative integer, undefined when absent, NaN when not a number. */
+export function parseCount(text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  return /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+}
+
+function hasFault(f: SimulatorFaults): boolean {
+  return (
+    f.latencyMs > 0 ||
+    f.hang ||
+    f.errorRate > 0 ||
+    f.rateLimitRate > 0 ||
+    f.malformed !== null ||
+    f.oddRecords > 0 ||
+    f.revokeCredentials
+  );
+}
+
+const isBoolean = (v: unknown): boolean => typeof v === 'boolean';
+const isAmount = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const isShare = (v: unknown): boolean => isAmount(v) && (v as number) <= 1;
+const isCount = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0;
+
+const FAULT_CHECKS: Record<keyof SimulatorFaults, (value: unknown) => boolean> = {
+  latencyMs: isAmount,
+  hang: isBoolean,
+  errorRate: isShare,
+  rateLimitRate: isShare,
+  retryAfterSeconds: isAmount,
+  malformed: (v) => v === null || v === 'truncated' || v === 'not-json' || v === 'wrong-types',
+  oddRecords: isCount,
+  revokeCredentials: isBoolean,
+  remaining: (v) => v === null || isCount(v),
+};
+
+function assertFaults(input: unknown): asserts input is Partial<SimulatorFaults> {
+  if (!isRecord(input)) throw new TypeError('faults must be a JSON object');
+  const checks: Record<string, ((value: unknown) => boolean) | undefined> = FAULT_CHECKS;
+  for (const [key, value] of Object.entries(input)) {
+    const check = checks[key];
+    if (!check) throw new TypeError(`unknown fault "${key}"`);
+    if (!check(value)) throw new TypeError(`bad value for ${key}: ${JSON.stringify(value)}`);
+  }
+}
+
+/** One string per field; a repeated field keeps its last value, as PHP-style upstreams do. */
+function fields(input: unknown): Record<string, string> {
+  if (!isRecord(input)) return {};
+  const out: Record<string, string> = {};
+  for (const [key, raw] of Object.entries(input)) {
+    const value: unknown = Array.isArray(raw) ? raw.at(-1) : raw;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      out[key] = String(value);
+    }
+  }
+  return out;
+}
+
+function emptyStats(): SimulatorStats {
+  return { requests: 0, byStatus: {}, log: [] };
+}

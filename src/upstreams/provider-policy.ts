@@ -1,0 +1,247 @@
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  CircuitState,
+  ConsecutiveBreaker,
+  DelegateBackoff,
+  TaskCancelledError,
+  TimeoutStrategy,
+  bulkhead,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  timeout,
+  wrap,
+  type CircuitBreakerPolicy,
+  type IRetryBackoffContext,
+  type TimeoutPolicy,
+} from 'cockatiel';
+import type { ProviderName } from '../domain/call-log.js';
+import { parseRedisUrl } from '../redis/redis-url.js';
+import type { Deadline } from '../domain/deadline.js';
+import type { AppConfig, PolicySettings, UpstreamSettings } from '../app/app-config.js';
+import { Logger, type OnModuleDestroy } from '@nestjs/common';
+import {
+  MemoryRateLimiter,
+  RedisRateLimiter,
+  replicaShare,
+  type UpstreamRateLimiter,
+} from './rate-limit/rate-limiter.js';
+import type { UpstreamTarget } from './upstream-target.js';
+import type { CircuitPosition, PolicyObserver } from '../metrics/metrics.js';
+import { UpstreamError } from '../domain/upstream-error.js';
+import { upstreamLabel } from './upstream-http.js';
+
+/** Failures that say the upstream is unwell; only these count towards opening its circuit. */
+const UNWELL: ReadonlySet<UpstreamError['code']> = new Set([
+  'upstream_timeout',
+  'upstream_unavailable',
+  'upstream_bad_response',
+]);
+
+/**
+ * How one provider's requests are guarded: each attempt waits for a place in the bulkhead, passes
+ * the circuit breaker and has a timeout; a transient failure (network, timeout, 429, 5xx, the
+ * provider's "busy" codes) is retried with exponential backoff and full jitter, or after the
+ * provider's `Retry-After`, as long as the wait fits the deadline. Credential and input errors are
+ * never retried: they would fail again.
+ */
+export class ProviderPolicy implements OnModuleDestroy {
+  private readonly breaker: CircuitBreakerPolicy;
+  /** The breaker, then a place in the bulkhead: what every attempt passes. */
+  private readonly admission;
+  private readonly timeout: TimeoutPolicy;
+  private readonly label: string;
+
+  constructor(
+    readonly provider: ProviderName,
+    private readonly settings: PolicySettings,
+    /** Keeps the account under the provider's own limit, across replicas; null when it has none. */
+    private readonly limiter: { limiter: UpstreamRateLimiter; account: string } | null = null,
+    private readonly observer: PolicyObserver | null = null,
+  ) {
+    this.label = upstreamLabel(provider);
+    this.breaker = circuitBreaker(
+      handleWhen(
+        (error) =>
+          error instanceof TaskCancelledError ||
+          (error instanceof UpstreamError && UNWELL.has(error.code)),
+      ),
+      {
+        halfOpenAfter: settings.circuitCooldownMs,
+        breaker: new ConsecutiveBreaker(settings.circuitFailures),
+      },
+    );
+    this.admission = wrap(this.breaker, bulkhead(settings.maxConcurrency, Number.MAX_SAFE_INTEGER));
+    this.timeout = timeout(settings.upstreamTimeoutMs, TimeoutStrategy.Aggressive);
+    this.observer?.circuit(provider, 'closed');
+    this.breaker.onStateChange(() => this.observer?.circuit(provider, this.circuit));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.limiter?.limiter.close();
+  }
+
+  get circuit(): CircuitPosition {
+    switch (this.breaker.state) {
+      case CircuitState.Closed:
+        return 'closed';
+      case CircuitState.Open:
+        return 'open';
+      case CircuitState.HalfOpen:
+        return 'half-open';
+      case CircuitState.Isolated:
+        return 'isolated';
+    }
+  }
+
+  /** One upstream request, with `request` given the signal that aborts it; throws only UpstreamError. */
+  async run<T>(deadline: Deadline, request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const retrying = retry(
+      handleWhen((error) => this.retryable(error, deadline)),
+      {
+        maxAttempts: this.settings.retries,
+        backoff: new DelegateBackoff((context: IRetryBackoffContext<unknown>) =>
+          this.delay(context),
+        ),
+      },
+    );
+    retrying.onRetry(() => this.observer?.retry(this.provider));
+    try {
+      return await retrying.execute(
+        ({ signal }) =>
+          this.admission.execute(async ({ signal: admitted }) => {
+            // The slot is taken just before the request leaves, inside the bulkhead, so that what
+            // the limiter counts is what the provider sees; waiting for it is not the upstream
+            // being slow, so it happens outside the attempt's timeout.
+            if (this.limiter !== null) {
+              const waited = await this.limiter.limiter.take(this.limiter.account, {
+                signal: admitted,
+                deadline,
+              });
+              this.observer?.limiterWait(this.provider, waited / 1000);
+            }
+            return this.timeout.execute(async ({ signal: attempt }) => {
+              const started = performance.now();
+              try {
+                const result = await request(attempt);
+                this.observer?.attempt(this.provider, (performance.now() - started) / 1000, 'ok');
+                return result;
+              } catch (error) {
+                const outcome = error instanceof UpstreamError ? error.code : 'upstream_timeout';
+                this.observer?.attempt(
+                  this.provider,
+                  (performance.now() - started) / 1000,
+                  outcome,
+                );
+                throw error;
+              }
+            }, admitted);
+          }, signal),
+        deadline.signal,
+      );
+    } catch (error) {
+      throw this.classify(error, deadline);
+    }
+  }
+
+  private retryable(error: Error, deadline: Deadline): boolean {
+    if (deadline.signal.aborted) return false;
+    if (error instanceof TaskCancelledError) return true;
+    if (!(error instanceof UpstreamError) || !error.transient) return false;
+    return (error.details.retryAfterMs ?? 0) < deadline.remaining();
+  }
+
+  /** The provider's Retry-After when it gave one, else exponential backoff with full jitter. */
+  private delay(context: IRetryBackoffContext<unknown>): number {
+    const error = 'error' in context.result ? context.result.error : undefined;
+    if (error instanceof UpstreamError && error.details.retryAfterMs !== undefined)
+      return error.details.retryAfterMs;
+    const ceiling = Math.min(
+      this.settings.retryMaxMs,
+      this.settings.retryBaseMs * 2 ** (context.attempt - 1),
+    );
+    return Math.random() * ceiling;
+  }
+
+  private classify(error: unknown, deadline: Deadline): UpstreamError {
+    if (error instanceof UpstreamError) return error;
+    if (error instanceof BrokenCircuitError) {
+      return new UpstreamError(
+        this.provider,
+        'circuit_open',
+        `${this.label} failed ${this.settings.circuitFailures} times in a row; the gateway asks it again after a pause of ${this.settings.circuitCooldownMs} ms`,
+      );
+    }
+    if (error instanceof TaskCancelledError) {
+      return new UpstreamError(
+        this.provider,
+        'upstream_timeout',
+        deadline.signal.aborted
+          ? `${this.label} did not answer before the deadline`
+          : `${this.label} did not answer within ${this.settings.upstreamTimeoutMs} ms`,
+      );
+    }
+    if (error instanceof BulkheadRejectedError) {
+      return new UpstreamError(
+        this.provider,
+        'upstream_unavailable',
+        `Too many requests to ${this.label} are waiting`,
+      );
+    }
+    throw error;
+  }
+}
+
+type PolicyClass<T extends ProviderPolicy> = new (
+  ...args: ConstructorParameters<typeof ProviderPolicy>
+) => T;
+
+/**
+ * A provider's policy, with a rate limiter for its account when the provider has a limit: in the
+ * shared Redis when there is one (every replica counts against the same limit), else in-process.
+ */
+export async function policyFor<T extends ProviderPolicy>(
+  Policy: PolicyClass<T>,
+  provider: ProviderName,
+  upstream: UpstreamSettings,
+  target: UpstreamTarget,
+  config: AppConfig,
+  observer: PolicyObserver,
+): Promise<T> {
+  const { ratePerMinute, policy } = upstream;
+  if (ratePerMinute === 0) return new Policy(provider, policy, null, observer);
+  const replicas = config.resilience.rateLimitReplicas;
+  // A minute and a second: the provider counts requests as they arrive, and a request granted at
+  // the end of one window may arrive a little later than one granted at its start did.
+  const limit = { points: ratePerMinute, durationMs: 61_000 };
+  const url = config.cache.redisUrl;
+  let limiter: UpstreamRateLimiter;
+  if (url === undefined) {
+    limiter = new MemoryRateLimiter({ provider, limit });
+  } else if (parseRedisUrl(url).cluster) {
+    // The limiter speaks to one Redis node; on a Cluster each replica keeps to its share instead.
+    new Logger('RateLimiter').warn(
+      `${upstreamLabel(provider)}: REDIS_URL is a Cluster; each replica keeps to 1/${replicas} of the limit`,
+    );
+    limiter = new MemoryRateLimiter({
+      provider,
+      limit: { ...limit, points: replicaShare(ratePerMinute, replicas) },
+    });
+  } else {
+    limiter = await RedisRateLimiter.connect({
+      provider,
+      limit,
+      url,
+      prefix: `${config.cache.prefix}rate`,
+      expectedReplicas: replicas,
+      commandTimeoutMs: config.cache.redisTimeoutMs,
+    });
+  }
+  return new Policy(
+    provider,
+    policy,
+    { limiter, account: `${provider}:${target.account}` },
+    observer,
+  );
+}
