@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import Fastify from 'fastify';
-import type { Environment } from '../src/app/app.module.js';
+import type { Environment } from '../src/config/read-variables.js';
 import type { CallLog } from '../src/domain/call-log.js';
 import { Deadline } from '../src/domain/deadline.js';
 import { ProviderRegistry } from '../src/upstreams/provider-registry.js';

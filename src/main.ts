@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createApp } from './app/create-app.js';
-import { AppConfig, ConfigValidationError } from './app/app-config.js';
+import { AppConfig } from './app/app-config.js';
+import { ConfigValidationError } from './config/read-variables.js';
 
 async function bootstrap(): Promise<void> {
   const app = await createApp();

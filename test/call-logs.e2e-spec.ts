@@ -543,7 +543,7 @@ describe('GET /call-logs: bad input, and providers that refuse', () => {
       });
 
       it('a cursor signed with the gateway’s own key is checked like a query: no wider window', async () => {
-        const codec = new CursorCodec(CURSOR_SECRET);
+        const codec = new CursorCodec(CURSOR_SECRET, ['cinnox', 'kaleyra']);
         const until = fortnight.until;
         const forged = codec.encode({
           sort: 'desc',

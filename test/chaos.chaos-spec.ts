@@ -3,7 +3,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { busiestWindow } from '../src/upstreams/rate-limit/rate-limiter.spec.js';
-import type { Environment } from '../src/app/app.module.js';
+import type { Environment } from '../src/config/read-variables.js';
 import type { SimulatorFaults } from '../src/sandbox/simulator.js';
 import { Random } from '../src/sandbox/random.js';
 import { RedisServer } from './redis-server.js';

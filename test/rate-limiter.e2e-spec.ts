@@ -2,9 +2,15 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { Deadline } from '../src/domain/deadline.js';
-import { RedisRateLimiter, type RedisRateLimiterOptions } from '../src/upstreams/rate-limit/rate-limiter.js';
+import {
+  RedisRateLimiter,
+  type RedisRateLimiterOptions,
+} from '../src/upstreams/rate-limit/redis-rate-limiter.js';
 import { UpstreamError } from '../src/domain/upstream-error.js';
-import { busiestWindow, rateLimiterContract } from '../src/upstreams/rate-limit/rate-limiter.spec.js';
+import {
+  busiestWindow,
+  rateLimiterContract,
+} from '../src/upstreams/rate-limit/rate-limiter.spec.js';
 import { RedisServer } from './redis-server.js';
 import { REDIS_URL, countKeys, deletePrefix, testPrefix, until } from './utils.js';
 
@@ -24,7 +30,7 @@ async function connect(
   options: Partial<RedisRateLimiterOptions> & Pick<RedisRateLimiterOptions, 'limit'>,
 ): Promise<RedisRateLimiter> {
   const limiter = await RedisRateLimiter.connect({
-    provider: 'cinnox',
+    provider: { name: 'cinnox', label: 'CINNOX' },
     url: REDIS_URL,
     prefix: prefix(),
     ...options,
@@ -45,7 +51,7 @@ rateLimiterContract('RedisRateLimiter', (limit) => connect({ limit }));
 describe('RedisRateLimiter', () => {
   it('refuses a Redis Cluster URL, naming it without its password', async () => {
     const connecting = RedisRateLimiter.connect({
-      provider: 'cinnox',
+      provider: { name: 'cinnox', label: 'CINNOX' },
       url: 'redis://:s3cret@10.0.0.1:7000,redis://:s3cret@10.0.0.2:7000',
       prefix: prefix(),
       limit: { points: 10, durationMs: 1_000 },

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { createApp } from '../src/app/create-app.js';
-import type { Environment } from '../src/app/app.module.js';
+import type { Environment } from '../src/config/read-variables.js';
 import type { CallLog } from '../src/domain/call-log.js';
 import { Clock } from '../src/domain/clock.js';
 import { mapCinnoxRecord } from '../src/cinnox/cinnox.mapper.js';

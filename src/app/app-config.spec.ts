@@ -1,5 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigValidationError, loadConfig } from './app-config.js';
+import type { KaleyraUpstreamSettings } from '../kaleyra/kaleyra.config.js';
+import { ConfigValidationError } from '../config/read-variables.js';
+import { type AppConfig, loadConfig } from './app-config.js';
+
+const cinnoxOf = (config: AppConfig) =>
+  config.providers.find(({ descriptor }) => descriptor.name === 'cinnox')!.settings;
+const kaleyraOf = (config: AppConfig) =>
+  config.providers.find(({ descriptor }) => descriptor.name === 'kaleyra')!
+    .settings as KaleyraUpstreamSettings;
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -15,8 +23,12 @@ describe('loadConfig', () => {
   it('runs with no variables at all: sandbox upstreams, in-memory cache, port 3000', () => {
     const config = loadConfig({});
     expect(config.http.port).toBe(3000);
-    expect(config.cinnox).toMatchObject({ enabled: true, credentials: null, ratePerMinute: 500 });
-    expect(config.cinnox.policy).toEqual({
+    expect(cinnoxOf(config)).toMatchObject({
+      enabled: true,
+      credentials: null,
+      ratePerMinute: 500,
+    });
+    expect(cinnoxOf(config).policy).toEqual({
       upstreamTimeoutMs: 4_000,
       retries: 2,
       retryBaseMs: 100,
@@ -25,14 +37,14 @@ describe('loadConfig', () => {
       circuitCooldownMs: 10_000,
       maxConcurrency: 10,
     });
-    expect(config.kaleyra.policy).toEqual(config.cinnox.policy);
-    expect(config.kaleyra.ratePerMinute).toBe(0);
-    expect(config.resilience.requestDeadlineMs).toBe(10_000);
-    expect(config.kaleyra.credentials).toBeNull();
-    expect(config.kaleyra.method).toBe('POST');
-    expect(config.kaleyra.pageSize).toBe(25);
+    expect(kaleyraOf(config).policy).toEqual(cinnoxOf(config).policy);
+    expect(kaleyraOf(config).ratePerMinute).toBe(0);
+    expect(config.callLogs.requestDeadlineMs).toBe(10_000);
+    expect(kaleyraOf(config).credentials).toBeNull();
+    expect(kaleyraOf(config).method).toBe('POST');
+    expect(kaleyraOf(config).pageSize).toBe(25);
     expect(config.cache.redisUrl).toBeUndefined();
-    expect(config.query.maxWindowDays).toBe(31);
+    expect(config.callLogs.maxWindowDays).toBe(31);
   });
 
   it('reads typed values and credentials, trimming a trailing slash from base URLs', () => {
@@ -48,15 +60,15 @@ describe('loadConfig', () => {
       REDIS_URL: 'rediss://cache:6380',
     });
     expect(config.http.port).toBe(8080);
-    expect(config.cinnox.credentials).toEqual({
+    expect(cinnoxOf(config).credentials).toEqual({
       baseUrl: 'https://cinnox.example.com',
       account: 'app',
       secret: 'token',
     });
-    expect(config.kaleyra.enabled).toBe(false);
-    expect(config.kaleyra.method).toBe('GET');
-    expect(config.kaleyra.pageSize).toBe(100);
-    expect(config.query.maxWindowDays).toBe(7);
+    expect(kaleyraOf(config).enabled).toBe(false);
+    expect(kaleyraOf(config).method).toBe('GET');
+    expect(kaleyraOf(config).pageSize).toBe(100);
+    expect(config.callLogs.maxWindowDays).toBe(7);
     expect(config.cache.redisUrl).toBe('rediss://cache:6380');
   });
 
@@ -85,13 +97,13 @@ describe('loadConfig', () => {
       CINNOX_UPSTREAM_CIRCUIT_FAILURES: '2',
       CINNOX_UPSTREAM_MAX_CONCURRENCY: ' ',
     });
-    expect(config.cinnox.policy).toMatchObject({
+    expect(cinnoxOf(config).policy).toMatchObject({
       upstreamTimeoutMs: 3000,
       retries: 1,
       circuitFailures: 2,
       maxConcurrency: 10,
     });
-    expect(config.kaleyra.policy).toMatchObject({
+    expect(kaleyraOf(config).policy).toMatchObject({
       upstreamTimeoutMs: 8000,
       retries: 1,
       circuitFailures: 5,

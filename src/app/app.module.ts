@@ -1,47 +1,46 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
+import { CacheSettings } from '../cache/cache-settings.js';
 import { CacheStore } from '../cache/cache-store.js';
 import { MemoryCacheStore } from '../cache/memory-cache-store.js';
 import { RedisCacheStore } from '../cache/redis-cache-store.js';
-import { PageCache } from '../call-logs/page-cache.js';
 import { SliceCache } from '../cache/slice-cache.js';
 import { CallLogsController } from '../call-logs/call-logs.controller.js';
 import { CallLogsService } from '../call-logs/call-logs.service.js';
-import { Clock, SystemClock } from '../domain/clock.js';
-import { AppConfig, loadConfig } from './app-config.js';
+import { CallLogsSettings } from '../call-logs/call-logs.settings.js';
+import { PageCache } from '../call-logs/page-cache.js';
+import { PageWalk } from '../call-logs/page-walk.js';
+import { Clock } from '../domain/clock.js';
 import { HealthController } from '../health/health.controller.js';
 import { MetricsController } from '../metrics/metrics.controller.js';
 import { Metrics } from '../metrics/metrics.js';
+import { PolicyObserver } from '../upstreams/policy-observer.js';
 import { ProvidersModule } from '../upstreams/providers.module.js';
+import { RateLimitSettings } from '../upstreams/rate-limit/limiter-for.js';
+import { AppConfig } from './app-config.js';
 
-export type Environment = Record<string, string | undefined>;
-
+/**
+ * The gateway: every layer gets its own part of the configuration, and the clock everything that
+ * reads the time shares (a test gives its own).
+ */
 @Module({})
 export class AppModule {
-  /**
-   * Without an explicit environment, `@nestjs/config` loads `.env` into the process environment,
-   * which is then validated before anything starts; tests pass their own environment instead, and
-   * a clock of their own, which everything that reads the time shares.
-   */
-  static async forRoot(
-    env?: Environment,
-    clock: Clock = new SystemClock(),
-  ): Promise<DynamicModule> {
-    const imports: DynamicModule[] = [];
-    if (env === undefined) imports.push(await ConfigModule.forRoot());
-    const config = loadConfig(env ?? process.env);
+  static forRoot(config: AppConfig, clock: Clock): DynamicModule {
     return {
       module: AppModule,
       global: true,
-      imports: [...imports, ProvidersModule.register(config)],
+      imports: [ProvidersModule.register(config.providers)],
       controllers: [CallLogsController, HealthController, MetricsController],
       providers: [
         { provide: AppConfig, useValue: config },
         { provide: Clock, useValue: clock },
+        { provide: RateLimitSettings, useValue: config.rateLimits },
+        { provide: CacheSettings, useValue: config.cache },
+        { provide: CallLogsSettings, useValue: config.callLogs },
+        Metrics,
+        { provide: PolicyObserver, useExisting: Metrics },
         {
           provide: CacheStore,
-          inject: [Clock],
-          useFactory: (clock: Clock): Promise<CacheStore> | CacheStore =>
+          useFactory: (): Promise<CacheStore> | CacheStore =>
             config.cache.redisUrl === undefined
               ? new MemoryCacheStore({ maxEntries: config.cache.maxEntries, clock })
               : RedisCacheStore.connect({
@@ -51,12 +50,12 @@ export class AppModule {
                   commandTimeoutMs: config.cache.redisTimeoutMs,
                 }),
         },
-        Metrics,
         SliceCache,
         PageCache,
+        PageWalk,
         CallLogsService,
       ],
-      exports: [AppConfig, Clock, Metrics],
+      exports: [AppConfig, Clock, Metrics, PolicyObserver, RateLimitSettings],
     };
   }
 }

@@ -1,18 +1,20 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { type LogLevel, type ValidationError } from '@nestjs/common';
+import type { ValidationError } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
-import { AppModule, type Environment } from './app.module.js';
+import type { Environment } from '../config/read-variables.js';
+import { type Clock, SystemClock } from '../domain/clock.js';
 import { MemoValidationPipe } from '../http/memo-validation.pipe.js';
 import { ProblemFilter } from '../http/problem.filter.js';
 import { InvalidParametersError } from '../http/problem.js';
-import type { Clock } from '../domain/clock.js';
-import { AppConfig } from './app-config.js';
+import type { ProviderDescriptor } from '../upstreams/provider-descriptor.js';
+import { LOG_LEVELS, loadConfig } from './app-config.js';
+import { AppModule } from './app.module.js';
 import { buildOpenApiDocument } from './openapi.js';
-
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+import { PROVIDERS } from './providers.js';
 
 /** A request id from the caller (an API gateway's, say) is kept when it is sane. */
 const requestId = (header: unknown): string =>
@@ -21,9 +23,13 @@ const requestId = (header: unknown): string =>
 /** Builds the gateway exactly as it runs: `main.ts`, the tests and the benchmark all start here. */
 export async function createApp(
   env?: Environment,
-  options: { clock?: Clock } = {},
+  options: { clock?: Clock; providers?: readonly ProviderDescriptor[] } = {},
 ): Promise<NestFastifyApplication> {
-  const module = await AppModule.forRoot(env, options.clock);
+  // Without an explicit environment, `.env` is loaded into the process environment first; tests
+  // pass their own environment instead.
+  if (env === undefined) await ConfigModule.forRoot();
+  const config = loadConfig(env ?? process.env, options.providers ?? PROVIDERS);
+  const module = AppModule.forRoot(config, options.clock ?? new SystemClock());
   const adapter = new FastifyAdapter({
     genReqId: (request: { headers: Record<string, unknown> }) =>
       requestId(request.headers['x-request-id']),
@@ -31,8 +37,7 @@ export async function createApp(
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     bufferLogs: true,
   });
-  const config = app.get(AppConfig);
-  app.useLogger(LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1));
+  app.useLogger([...LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1)]);
   app.enableShutdownHooks();
 
   app
@@ -51,7 +56,9 @@ export async function createApp(
       exceptionFactory: (errors) => new InvalidParametersError(errors.map(describeError)),
     }),
   );
-  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app, config.providers), {
+    jsonDocumentUrl: 'docs-json',
+  });
   return app;
 }
 

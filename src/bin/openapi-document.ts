@@ -1,4 +1,5 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { AppConfig } from '../app/app-config.js';
 import { createApp } from '../app/create-app.js';
 import { buildOpenApiDocument } from '../app/openapi.js';
 
@@ -19,7 +20,7 @@ export async function generateOpenApiDocument(): Promise<OpenAPIObject> {
   });
   try {
     await app.init();
-    return buildOpenApiDocument(app);
+    return buildOpenApiDocument(app, app.get(AppConfig).providers);
   } finally {
     await app.close();
   }

@@ -1,4 +1,5 @@
 import type { OnModuleDestroy } from '@nestjs/common';
+import type { StoreHealth } from '../redis/store-health.js';
 
 /**
  * The narrow port the slice cache stores through, with one implementation per store (in-process,
@@ -31,13 +32,6 @@ export interface Lease {
    * Absent when the store could not say.
    */
   storedFreshUntil?: number;
-}
-
-export interface StoreHealth {
-  store: 'memory' | 'redis';
-  status: 'ok' | 'degraded';
-  /** Why it is degraded, without credentials. */
-  detail?: string;
 }
 
 export abstract class CacheStore implements OnModuleDestroy {

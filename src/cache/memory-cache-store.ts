@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { type Clock, SystemClock } from '../domain/clock.js';
-import { CacheStore, type Lease, type StoreHealth, type StoredEntry } from './cache-store.js';
+import type { StoreHealth } from '../redis/store-health.js';
+import { CacheStore, type Lease, type StoredEntry } from './cache-store.js';
 import { Waiters } from './waiters.js';
 
 interface Slot {

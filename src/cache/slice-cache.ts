@@ -2,15 +2,10 @@ import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { Clock } from '../domain/clock.js';
 import { Deadline } from '../domain/deadline.js';
-import { AppConfig } from '../app/app-config.js';
-import type {
-  CallLogProvider,
-  Pushdown,
-  Slice,
-  SliceResult,
-} from '../upstreams/call-log-provider.js';
+import type { CallLogProvider, Pushdown, SliceResult } from '../upstreams/call-log-provider.js';
 import { UpstreamError } from '../domain/upstream-error.js';
-import { SLICE_WIDTHS_MS } from '../domain/slice-plan.js';
+import { type Slice, childrenOf, narrowerThan, widerThan } from '../domain/slice.js';
+import { CacheSettings } from './cache-settings.js';
 import { CacheStore, type Lease, type StoredEntry } from './cache-store.js';
 import { decodeSlice, encodeSlice, type SlicePayload } from './slice-codec.js';
 
@@ -54,10 +49,10 @@ export class SliceCache implements OnModuleDestroy {
   constructor(
     private readonly store: CacheStore,
     private readonly clock: Clock,
-    private readonly config: AppConfig,
+    private readonly settings: CacheSettings,
   ) {
     this.decoded = new LRUCache<string, Decoded>({
-      maxSize: Math.max(1, config.cache.localMaxRecords),
+      maxSize: Math.max(1, settings.localMaxRecords),
       sizeCalculation: (value) => value.payload.records.length + 1,
     });
   }
@@ -203,7 +198,7 @@ export class SliceCache implements OnModuleDestroy {
    */
   private async fill(job: Fill): Promise<CachedSliceResult> {
     const { key } = job;
-    const { leaseMs, waitTimeoutMs } = this.config.cache;
+    const { leaseMs, waitTimeoutMs } = this.settings;
     let lease = await this.store.acquire(key, leaseMs);
     if (lease === null) {
       const filled = await this.store.waitFor(key, waitTimeoutMs);
@@ -237,7 +232,7 @@ export class SliceCache implements OnModuleDestroy {
       fetched = await provider.fetchSlice(
         slice,
         pushdown,
-        Deadline.after(this.config.resilience.requestDeadlineMs, this.clock),
+        Deadline.after(this.settings.fillDeadlineMs, this.clock),
       );
     } catch (error) {
       await this.store.fulfil(lease, null);
@@ -254,7 +249,7 @@ export class SliceCache implements OnModuleDestroy {
       value: encodeSlice(payload),
       fetchedAt: now,
       freshUntil,
-      staleUntil: freshUntil + this.config.cache.staleTtlMs,
+      staleUntil: freshUntil + this.settings.staleTtlMs,
     };
     await this.store.fulfil(lease, entry);
     this.remember(lease.key, { payload, fetchedAt: now, freshUntil });
@@ -266,7 +261,7 @@ export class SliceCache implements OnModuleDestroy {
    * while after it ends), so it is fresh briefly; an older one is closed and fresh for long.
    */
   private freshTtl(slice: Slice, now: number): number {
-    const { settleMs, freshTtlMs, closedTtlMs } = this.config.cache;
+    const { settleMs, freshTtlMs, closedTtlMs } = this.settings;
     return slice.to > now - settleMs ? freshTtlMs : closedTtlMs;
   }
 
@@ -332,30 +327,6 @@ function result(decoded: Decoded, cache: CacheOutcome): CachedSliceResult {
     fetchedAt: decoded.fetchedAt,
     freshUntil: decoded.freshUntil,
   };
-}
-
-/** The aligned slices of the planner's widths that `slice` lies inside, narrowest first. */
-function widerThan(slice: Slice): Slice[] {
-  return SLICE_WIDTHS_MS.filter((width) => width > slice.to - slice.from).flatMap((width) => {
-    const from = Math.floor(slice.from / width) * width;
-    return from + width >= slice.to ? [{ from, to: from + width }] : [];
-  });
-}
-
-/** The aligned slices one planner width narrower that tile `slice`; none for the narrowest. */
-function childrenOf(slice: Slice): Slice[] {
-  const level = SLICE_WIDTHS_MS.findIndex((width) => width === slice.to - slice.from);
-  if (level <= 0) return [];
-  const width = SLICE_WIDTHS_MS[level - 1];
-  const children: Slice[] = [];
-  for (let from = slice.from; from < slice.to; from += width)
-    children.push({ from, to: from + width });
-  return children;
-}
-
-/** Every slice of the planner's widths inside `slice`, down to the narrowest. */
-function narrowerThan(slice: Slice): Slice[] {
-  return childrenOf(slice).flatMap((child) => [child, ...narrowerThan(child)]);
 }
 
 /**

@@ -2,7 +2,6 @@ import {
   CALL_STATUSES,
   DIRECTIONS,
   MEDIA_TYPES,
-  PROVIDERS,
   type CallStatus,
   type Direction,
   type MediaType,
@@ -13,6 +12,7 @@ import {
   Flag,
   ListOf,
   ListOfIds,
+  ListOfNames,
   OneOf,
   Text,
   WholeNumber,
@@ -45,7 +45,7 @@ export class CallLogQueryDto {
   )
   until?: string;
 
-  @ListOf(PROVIDERS, 'Providers to ask. Default: all.', 'cinnox,kaleyra')
+  @ListOfNames('Providers to ask. Default: all.', 'cinnox,kaleyra')
   provider?: ProviderName[];
 
   @ListOf(CALL_STATUSES, 'Unified call statuses.', 'completed,no_answer')

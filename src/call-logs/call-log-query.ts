@@ -1,10 +1,11 @@
 import { parsePhoneQuery } from '../domain/phone.js';
 import { InvalidParametersError, type ProblemErrorDto } from '../http/problem.js';
-import type { CallLogFilters } from '../upstreams/call-log-provider.js';
-import { PROVIDERS } from '../domain/call-log.js';
+import { describeUnknown } from '../http/query-params.js';
+import type { CallLogFilters } from '../domain/call-log-filters.js';
+import type { ProviderName } from '../domain/call-log.js';
 import { DEFAULT_LIMIT, EARLIEST_INSTANT, type CallLogQueryDto } from './call-log-query.dto.js';
 import { fingerprint, type CursorCodec, type CursorState } from '../domain/cursor.js';
-import type { SortOrder } from '../domain/slice-plan.js';
+import type { SortOrder } from '../domain/slice.js';
 import type { CountryCode } from 'libphonenumber-js';
 import { DAY, parseInstant } from '../domain/time.js';
 
@@ -24,6 +25,8 @@ export interface ResolvedQuery {
 
 export interface QueryRules {
   now: number;
+  /** The gateway's providers: the names `provider` may give. */
+  providers: readonly ProviderName[];
   maxWindowDays: number;
   defaultRegion: CountryCode | undefined;
   cursors: CursorCodec;
@@ -49,7 +52,7 @@ export function resolveQuery(dto: CallLogQueryDto, rules: QueryRules): ResolvedQ
     return e164;
   };
   const filters: CallLogFilters = {
-    providers: sortedUnique(dto.provider) ?? [...PROVIDERS],
+    providers: sortedUnique(dto.provider) ?? [...rules.providers].sort(),
     statuses: sortedUnique(dto.status),
     directions: sortedUnique(dto.direction),
     callIds: sortedUnique(dto.callId),
@@ -59,6 +62,13 @@ export function resolveQuery(dto: CallLogQueryDto, rules: QueryRules): ResolvedQ
     minDuration: dto.minDuration ?? null,
     maxDuration: dto.maxDuration ?? null,
   };
+  const unknown = filters.providers.filter((name) => !rules.providers.includes(name));
+  if (unknown.length > 0) {
+    errors.push({
+      parameter: 'provider',
+      detail: `provider has ${describeUnknown(unknown, rules.providers)}; allowed: ${rules.providers.join(', ')}`,
+    });
+  }
   if (
     filters.minDuration !== null &&
     filters.maxDuration !== null &&

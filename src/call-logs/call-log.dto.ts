@@ -3,7 +3,6 @@ import {
   CALL_STATUSES,
   DIRECTIONS,
   MEDIA_TYPES,
-  PROVIDERS,
   type CallLog,
   type CallStatus,
   type Cost,
@@ -61,7 +60,8 @@ export class CallLogDto implements CallLog {
     example: 'kaleyra:75c1a2b3-1',
   })
   id!: string;
-  @ApiProperty({ enum: PROVIDERS }) provider!: ProviderName;
+  /** The enum of the gateway's providers is added when the document is built (see openapi.ts). */
+  @ApiProperty({ type: String }) provider!: ProviderName;
   @ApiProperty({ example: '75c1a2b3-1' }) providerCallId!: string;
   @ApiProperty({ enum: DIRECTIONS }) direction!: Direction;
   @ApiProperty({ enum: CALL_STATUSES }) status!: CallStatus;
@@ -138,7 +138,8 @@ export type SkipReason = (typeof SKIP_REASONS)[number];
 export type ProviderStatus = (typeof PROVIDER_STATUSES)[number];
 
 export class ProviderMetaDto {
-  @ApiProperty({ enum: PROVIDERS }) provider!: ProviderName;
+  /** The enum of the gateway's providers is added when the document is built (see openapi.ts). */
+  @ApiProperty({ type: String }) provider!: ProviderName;
   @ApiProperty({
     enum: PROVIDER_STATUSES,
     description:

@@ -8,21 +8,18 @@ import { requestUpstream } from '../upstreams/upstream-http.js';
 import { UpstreamTarget } from '../upstreams/upstream-target.js';
 import { CinnoxCode, type CinnoxQuery } from './cinnox.types.js';
 
-export class CinnoxTarget extends UpstreamTarget {}
-export class CinnoxPolicy extends ProviderPolicy {}
-
 /** HTTP only: one page of `GET /v1/api/apps/{appID}/data/call-log`, its answer classified. */
 @Injectable()
 export class CinnoxClient {
   constructor(
     private readonly http: HttpService,
-    private readonly target: CinnoxTarget,
-    private readonly policy: CinnoxPolicy,
+    private readonly target: UpstreamTarget,
+    private readonly policy: ProviderPolicy,
   ) {}
 
   async fetchPage(query: CinnoxQuery, deadline: Deadline): Promise<unknown[]> {
     return this.policy.run(deadline, async (signal) => {
-      const { status, body, retryAfterMs } = await requestUpstream(this.http, 'cinnox', {
+      const { status, body, retryAfterMs } = await requestUpstream(this.http, this.target, {
         method: 'GET',
         url: `${this.target.baseUrl}/v1/api/apps/${encodeURIComponent(this.target.account)}/data/call-log`,
         params: query,

@@ -1,12 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import {
-  CALL_STATUSES,
-  type CallLog,
-  type CallStatus,
-  type MapResult,
-  type Party,
-} from '../domain/call-log.js';
+import { CALL_STATUSES, type CallLog, type CallStatus, type Party } from '../domain/call-log.js';
+import { type MapResult } from '../upstreams/record-mapper.js';
 import {
   cinnoxDirection,
   cinnoxStatus,

@@ -1,13 +1,12 @@
 import {
-  neverThrowing,
   type CallStatus,
   type Direction,
   type EndedBy,
   type Location,
-  type MapResult,
   type MediaType,
   type Party,
 } from '../domain/call-log.js';
+import { neverThrowing, type MapResult } from '../upstreams/record-mapper.js';
 import { type Fields, text } from '../domain/json-values.js';
 import { isRecord } from '../domain/is-record.js';
 import { countryOf, toE164 } from '../domain/phone.js';

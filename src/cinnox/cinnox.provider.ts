@@ -1,40 +1,29 @@
 import { Injectable, Logger } from '@nestjs/common';
-import {
-  CallLogProvider,
-  type CallLogFilters,
-  type Pushdown,
-  type Slice,
-  type SliceResult,
-} from '../upstreams/call-log-provider.js';
+import type { Pushdown, SliceResult } from '../upstreams/call-log-provider.js';
+import type { CallLogFilters } from '../domain/call-log-filters.js';
+import type { Slice } from '../domain/slice.js';
 import { PageSizeEvidence } from '../upstreams/page-size-evidence.js';
 import { SliceCollector, requestBounds } from '../upstreams/slice-collector.js';
 import { Clock } from '../domain/clock.js';
 import type { Deadline } from '../domain/deadline.js';
 import { UpstreamError } from '../domain/upstream-error.js';
-import { CinnoxClient, CinnoxTarget } from './cinnox.client.js';
+import { UpstreamProvider } from '../upstreams/upstream-provider.js';
+import { UpstreamTarget } from '../upstreams/upstream-target.js';
+import { CinnoxClient } from './cinnox.client.js';
 import { cinnoxStatusFor, mapCinnoxRecord } from './cinnox.mapper.js';
 import { CINNOX_MAX_LIMIT } from './cinnox.types.js';
 
 @Injectable()
-export class CinnoxProvider extends CallLogProvider {
-  readonly name = 'cinnox' as const;
+export class CinnoxProvider extends UpstreamProvider {
   private readonly logger = new Logger('CinnoxProvider');
   private readonly pageSizes = new PageSizeEvidence();
 
   constructor(
     private readonly client: CinnoxClient,
-    private readonly target: CinnoxTarget,
+    target: UpstreamTarget,
     private readonly clock: Clock,
   ) {
-    super();
-  }
-
-  get mode(): CallLogProvider['mode'] {
-    return this.target.mode;
-  }
-
-  get account(): string {
-    return this.target.account;
+    super(target);
   }
 
   retentionFloor(): Date | null {

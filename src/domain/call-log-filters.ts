@@ -1,5 +1,19 @@
-import type { CallLog } from './call-log.js';
-import type { CallLogFilters } from '../upstreams/call-log-provider.js';
+import type { CallLog, CallStatus, Direction, MediaType, ProviderName } from './call-log.js';
+
+/** The filters of one query, normalized; every one is applied again on every record. */
+export interface CallLogFilters {
+  providers: readonly ProviderName[];
+  statuses: readonly CallStatus[] | null;
+  directions: readonly Direction[] | null;
+  callIds: readonly string[] | null;
+  /** E.164. */
+  number: string | null;
+  /** E.164. */
+  bridgeNumber: string | null;
+  mediaType: MediaType | null;
+  minDuration: number | null;
+  maxDuration: number | null;
+}
 
 /**
  * Whether a normalized record matches every filter. Applied to every record, including filters an

@@ -1,7 +1,7 @@
 /** The one record shape every provider is normalized into. */
 
-export const PROVIDERS = ['cinnox', 'kaleyra'] as const;
-export type ProviderName = (typeof PROVIDERS)[number];
+/** A provider's name, as its descriptor gives it: lowercase letters and digits, such as `cinnox`. */
+export type ProviderName = string;
 
 export const CALL_STATUSES = [
   'completed',
@@ -67,19 +67,4 @@ export interface CallLog {
   bridgeNumber: string | null;
   cost: Cost | null;
   raw?: unknown;
-}
-
-/** A mapper's answer for one upstream record: a record, or why it could not be one. */
-export type MapResult = { ok: true; record: CallLog } | { ok: false; reason: string };
-
-/** `map`, made never to throw: a record that makes it throw is one that cannot be mapped. */
-export function neverThrowing(map: (raw: unknown) => MapResult): (raw: unknown) => MapResult {
-  return (raw) => {
-    try {
-      return map(raw);
-    } catch {
-      // JSON cannot get here; only exotic objects can (a throwing getter, a revoked Proxy).
-      return { ok: false, reason: 'record is unreadable' };
-    }
-  };
 }

@@ -17,7 +17,7 @@ const state: CursorState = {
 };
 
 describe('CursorCodec', () => {
-  const codec = new CursorCodec(SECRET);
+  const codec = new CursorCodec(SECRET, ['cinnox', 'kaleyra']);
 
   it('round-trips its state through an opaque, URL-safe token', () => {
     const token = codec.encode(state);
@@ -54,7 +54,11 @@ describe('CursorCodec', () => {
   });
 
   it('refuses a token signed with another key (another deployment)', () => {
-    expect(new CursorCodec('another-secret-of-length').decode(codec.encode(state))).toBeNull();
+    expect(
+      new CursorCodec('another-secret-of-length', ['cinnox', 'kaleyra']).decode(
+        codec.encode(state),
+      ),
+    ).toBeNull();
   });
 
   it.each(['', 'abc', 'a.b.c', '.', 'eyJ9.xx', `${Buffer.from('{}').toString('base64url')}.sig`])(

@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { PROVIDERS, type ProviderName } from './call-log.js';
+import type { ProviderName } from './call-log.js';
 import type { Position } from './keyset.js';
-import type { SortOrder } from './slice-plan.js';
+import type { SortOrder } from './slice.js';
 
 /**
  * Where a provider stands in a walk: the place its next record comes after (null: the start of
@@ -19,14 +19,14 @@ export interface CursorState {
    * Every provider that takes part, with its own place: providers that answered every page share
    * one, and one that failed on a page keeps the place it had, so its records are still owed.
    */
-  places: Partial<Record<ProviderName, Place>>;
+  places: Record<ProviderName, Place>;
   /** Fingerprint of the filters the first page was asked with. */
   filters: string;
 }
 
 /** A provider's place; one the cursor does not name is not in the walk (any more). */
 export function placeOf(places: CursorState['places'], name: ProviderName): Place {
-  return Object.hasOwn(places, name) ? (places[name] ?? null) : 'done';
+  return Object.hasOwn(places, name) ? places[name] : 'done';
 }
 
 const VERSION = 3;
@@ -38,7 +38,11 @@ const MAX_ID_LENGTH = 300;
  * position; they are not encrypted, because nothing in them is secret.
  */
 export class CursorCodec {
-  constructor(private readonly secret: string) {}
+  constructor(
+    private readonly secret: string,
+    /** The providers a cursor may name: the gateway's own. */
+    private readonly providers: readonly ProviderName[],
+  ) {}
 
   encode(state: CursorState): string {
     const places = Object.entries(state.places).map(([name, place]) =>
@@ -78,12 +82,16 @@ export class CursorCodec {
     for (const entry of placeList as unknown[]) {
       if (!Array.isArray(entry)) return null;
       const [name, ...place] = entry as unknown[];
-      if (!PROVIDERS.includes(name as ProviderName) || Object.hasOwn(places, name as string)) {
+      if (
+        typeof name !== 'string' ||
+        !this.providers.includes(name) ||
+        Object.hasOwn(places, name)
+      ) {
         return null;
       }
       const decoded = decodePlace(place);
       if (decoded === undefined) return null;
-      places[name as ProviderName] = decoded;
+      places[name] = decoded;
     }
     return { sort, since: since as number, until: until as number, filters, places };
   }

@@ -1,4 +1,4 @@
-import type { SortOrder } from './slice-plan.js';
+import type { SortOrder } from './slice.js';
 
 /**
  * A place in the page order: a record's start and id. With the id `''` it is a boundary of time

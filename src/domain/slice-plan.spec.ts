@@ -1,12 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import {
-  MAX_SLICES_PER_ROUND,
-  SLICE_WIDTHS_MS,
-  SlicePlan,
-  nextSlice,
-  type SortOrder,
-} from './slice-plan.js';
+import { MAX_SLICES_PER_ROUND, SlicePlan } from './slice-plan.js';
+import { SLICE_WIDTHS_MS, nextSlice, type SortOrder } from './slice.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

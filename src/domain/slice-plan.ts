@@ -1,34 +1,8 @@
-import type { Slice } from '../upstreams/call-log-provider.js';
 import { DAY, HOUR } from './time.js';
-
-/**
- * Slice widths, narrowest first. Each divides the next and a day, so slices aligned to the UTC
- * epoch nest: a wider slice is exactly a run of narrower ones, and any query reuses the same units.
- */
-export const SLICE_WIDTHS_MS = [HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, 24 * HOUR] as const;
+import { type Slice, type SortOrder, nextSlice } from './slice.js';
 
 /** A round never asks for more slices than this at once. */
 export const MAX_SLICES_PER_ROUND = 8;
-
-export type SortOrder = 'asc' | 'desc';
-
-/**
- * The next slice when walking from `edge` in `order`: for `desc`, `edge` is the exclusive upper
- * bound of the time not yet fetched; for `asc`, its inclusive lower bound. The slice is the widest
- * one, at most `maxWidth` wide, that starts (asc) or ends (desc) exactly at the edge, so it never
- * covers fetched time again. An edge on no hour boundary (a window ending now, say) gets the hour
- * slice that contains it.
- */
-export function nextSlice(edge: number, order: SortOrder, maxWidth: number): Slice {
-  for (let level = SLICE_WIDTHS_MS.length - 1; level >= 0; level -= 1) {
-    const width = SLICE_WIDTHS_MS[level];
-    if (width <= maxWidth && edge % width === 0) {
-      return order === 'desc' ? { from: edge - width, to: edge } : { from: edge, to: edge + width };
-    }
-  }
-  const from = Math.floor((order === 'desc' ? edge - 1 : edge) / HOUR) * HOUR;
-  return { from, to: from + HOUR };
-}
 
 /**
  * Walks `[since, until)` from the end `order` starts at, one round of slices at a time. Every

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { CacheStore, type StoreHealth } from '../cache/cache-store.js';
+import { CacheStore } from '../cache/cache-store.js';
+import type { StoreHealth } from '../redis/store-health.js';
 import { ProviderRegistry } from '../upstreams/provider-registry.js';
 
 interface Readiness {

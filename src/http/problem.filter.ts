@@ -7,16 +7,12 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AllProvidersFailedError } from '../call-logs/call-logs.service.js';
-import { InvalidParametersError, PROBLEM_CONTENT_TYPE, type ProblemDto } from './problem.js';
+import { PROBLEM_CONTENT_TYPE, ProblemError, type ProblemDto } from './problem.js';
 
 const TITLES: Record<number, string> = {
-  400: 'Invalid parameters',
   404: 'Not found',
   405: 'Method not allowed',
   500: 'Internal error',
-  502: 'No provider could answer',
-  504: 'No provider answered in time',
 };
 
 /**
@@ -37,32 +33,7 @@ export class ProblemFilter implements ExceptionFilter {
 
   private toProblem(exception: unknown, request: FastifyRequest): ProblemDto {
     const base = { instance: request.url, requestId: String(request.id) };
-    if (exception instanceof InvalidParametersError) {
-      return {
-        ...base,
-        type: '/problems/invalid-parameters',
-        title: TITLES[400],
-        status: 400,
-        detail: exception.message,
-        errors: exception.errors,
-      };
-    }
-    if (exception instanceof AllProvidersFailedError) {
-      const status = exception.timedOut ? 504 : 502;
-      return {
-        ...base,
-        type: exception.timedOut
-          ? '/problems/upstreams-timeout'
-          : '/problems/upstreams-unavailable',
-        title: exception.strict ? 'A provider could not answer' : TITLES[status],
-        status,
-        detail: exception.providers
-          .filter((meta) => meta.error !== undefined)
-          .map((meta) => `${meta.provider}: ${meta.error?.code}`)
-          .join('; '),
-        providers: exception.providers,
-      };
-    }
+    if (exception instanceof ProblemError) return { ...base, ...exception.problem() };
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();
       return {

@@ -30,11 +30,30 @@ export class ProblemDto {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+/**
+ * An error that is its own answer: the problem the filter sends for it, less what every problem
+ * has (`instance`, `requestId`). Errors of the layers above (such as every provider failing)
+ * extend it, so the one filter turns them into answers without knowing them.
+ */
+export abstract class ProblemError extends Error {
+  abstract problem(): Omit<ProblemDto, 'instance' | 'requestId'> & Record<string, unknown>;
+}
+
 /** A 400 that names each bad parameter; thrown by validation and by the service's own checks. */
-export class InvalidParametersError extends Error {
+export class InvalidParametersError extends ProblemError {
   constructor(readonly errors: ProblemErrorDto[]) {
     super(errors.map((error) => error.detail).join('; '));
     this.name = 'InvalidParametersError';
+  }
+
+  problem(): ReturnType<ProblemError['problem']> {
+    return {
+      type: '/problems/invalid-parameters',
+      title: 'Invalid parameters',
+      status: 400,
+      detail: this.message,
+      errors: this.errors,
+    };
   }
 
   static of(parameter: string, detail: string): InvalidParametersError {

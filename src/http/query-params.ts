@@ -63,6 +63,24 @@ export function ListOf(
   );
 }
 
+/**
+ * A comma-separated list (or a repeated parameter) of names from a set known only when the gateway
+ * starts (its providers): checked against that set where the query is resolved.
+ */
+export function ListOfNames(description: string, example: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: String, description, example }),
+    IsOptional(),
+    Transform(splitList),
+    ArrayNotEmpty({ message: ({ property }) => `${property} must name at least one value` }),
+    ArrayMaxSize(20, { message: ({ property }) => `${property} takes at most 20 values` }),
+    MaxLength(32, {
+      each: true,
+      message: ({ property }) => `each ${property} is at most 32 characters`,
+    }),
+  );
+}
+
 /** A comma-separated list (or a repeated parameter) of free-form identifiers. */
 export function ListOfIds(description: string, example: string, maxItems = 100): PropertyDecorator {
   return applyDecorators(
@@ -200,7 +218,7 @@ export function Text(
   );
 }
 
-function describeUnknown(value: unknown, allowed: readonly string[]): string {
+export function describeUnknown(value: unknown, allowed: readonly string[]): string {
   const unknown = (Array.isArray(value) ? value : [value]).filter(
     (item) => !allowed.includes(String(item)),
   );

@@ -8,9 +8,6 @@ import { requestUpstream } from '../upstreams/upstream-http.js';
 import { UpstreamTarget } from '../upstreams/upstream-target.js';
 import { KaleyraCode, type KaleyraForm } from './kaleyra.types.js';
 
-export class KaleyraTarget extends UpstreamTarget {}
-export class KaleyraPolicy extends ProviderPolicy {}
-
 /** The method and page size the account was configured with. */
 export class KaleyraSettings {
   constructor(
@@ -32,9 +29,9 @@ export interface KaleyraPage {
 export class KaleyraClient {
   constructor(
     private readonly http: HttpService,
-    private readonly target: KaleyraTarget,
+    private readonly target: UpstreamTarget,
     private readonly settings: KaleyraSettings,
-    private readonly policy: KaleyraPolicy,
+    private readonly policy: ProviderPolicy,
   ) {}
 
   async fetchPage(form: KaleyraForm, deadline: Deadline): Promise<KaleyraPage> {
@@ -44,7 +41,7 @@ export class KaleyraClient {
     }
     const post = this.settings.method === 'POST';
     return this.policy.run(deadline, async (signal) => {
-      const { status, body, retryAfterMs } = await requestUpstream(this.http, 'kaleyra', {
+      const { status, body, retryAfterMs } = await requestUpstream(this.http, this.target, {
         method: this.settings.method,
         url: `${this.target.baseUrl}/v1/${encodeURIComponent(this.target.account)}/voice/call-logs`,
         params: post ? undefined : fields,

@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import {
-  CALL_STATUSES,
-  type CallLog,
-  type CallStatus,
-  type MapResult,
-} from '../domain/call-log.js';
+import { CALL_STATUSES, type CallLog, type CallStatus } from '../domain/call-log.js';
+import { type MapResult } from '../upstreams/record-mapper.js';
 import {
   KALEYRA_STATUS_MAP,
   kaleyraDirection,

@@ -1,11 +1,5 @@
-import {
-  neverThrowing,
-  type CallStatus,
-  type Cost,
-  type Direction,
-  type MapResult,
-  type Party,
-} from '../domain/call-log.js';
+import { type CallStatus, type Cost, type Direction, type Party } from '../domain/call-log.js';
+import { neverThrowing, type MapResult } from '../upstreams/record-mapper.js';
 import { type Fields, text } from '../domain/json-values.js';
 import { isRecord } from '../domain/is-record.js';
 import { countryOf, toE164 } from '../domain/phone.js';

@@ -1,15 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import {
-  CallLogProvider,
-  type CallLogFilters,
-  type Pushdown,
-  type Slice,
-  type SliceResult,
-} from '../upstreams/call-log-provider.js';
+import type { Pushdown, SliceResult } from '../upstreams/call-log-provider.js';
+import type { CallLogFilters } from '../domain/call-log-filters.js';
+import type { Slice } from '../domain/slice.js';
 import { PageSizeEvidence, type PageSizeTally } from '../upstreams/page-size-evidence.js';
 import { SliceCollector, requestBounds } from '../upstreams/slice-collector.js';
 import { UpstreamError } from '../domain/upstream-error.js';
-import { KaleyraClient, KaleyraSettings, KaleyraTarget } from './kaleyra.client.js';
+import { UpstreamProvider } from '../upstreams/upstream-provider.js';
+import { UpstreamTarget } from '../upstreams/upstream-target.js';
+import { KaleyraClient, KaleyraSettings } from './kaleyra.client.js';
 import { kaleyraStatusesFor, mapKaleyraRecord } from './kaleyra.mapper.js';
 import { kaleyraRetentionFloor, type KaleyraForm } from './kaleyra.types.js';
 import { Clock } from '../domain/clock.js';
@@ -45,8 +43,7 @@ const kaleyraTime = (ms: number): string =>
   new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
 
 @Injectable()
-export class KaleyraProvider extends CallLogProvider {
-  readonly name = 'kaleyra' as const;
+export class KaleyraProvider extends UpstreamProvider {
   private readonly logger = new Logger('KaleyraProvider');
   private readonly pageSizes = new PageSizeEvidence();
   /** The way of asking that has brought a slice of several pages exactly, once one has. */
@@ -54,19 +51,11 @@ export class KaleyraProvider extends CallLogProvider {
 
   constructor(
     private readonly client: KaleyraClient,
-    private readonly target: KaleyraTarget,
+    target: UpstreamTarget,
     private readonly settings: KaleyraSettings,
     private readonly clock: Clock,
   ) {
-    super();
-  }
-
-  get mode(): CallLogProvider['mode'] {
-    return this.target.mode;
-  }
-
-  get account(): string {
-    return this.target.account;
+    super(target);
   }
 
   retentionFloor(now: Date): Date {

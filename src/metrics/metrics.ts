@@ -1,25 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ProviderName } from '../domain/call-log.js';
+import { type CircuitPosition, PolicyObserver } from '../upstreams/policy-observer.js';
 
-export type CircuitPosition = 'closed' | 'open' | 'half-open' | 'isolated';
-
-/** What a provider's policy reports as it works. */
-export interface PolicyObserver {
-  attempt(provider: ProviderName, seconds: number, outcome: string): void;
-  retry(provider: ProviderName): void;
-  limiterWait(provider: ProviderName, seconds: number): void;
-  circuit(provider: ProviderName, position: CircuitPosition): void;
-}
-
-const CIRCUIT_VALUE = { closed: 0, 'half-open': 1, open: 2, isolated: 3 } as const;
+const CIRCUIT_VALUE: Record<CircuitPosition, number> = {
+  closed: 0,
+  'half-open': 1,
+  open: 2,
+  isolated: 3,
+};
 
 /**
  * The gateway's Prometheus metrics, in a registry of its own (one per application, so that several
  * in one process, as in the tests, do not mix their figures).
  */
 @Injectable()
-export class Metrics implements PolicyObserver {
+export class Metrics extends PolicyObserver {
   readonly registry = new Registry();
   private readonly attempts = new Counter({
     name: 'call_log_upstream_requests_total',
@@ -67,7 +63,7 @@ export class Metrics implements PolicyObserver {
     this.waits.observe({ provider }, seconds);
   }
 
-  circuit(provider: ProviderName, position: keyof typeof CIRCUIT_VALUE): void {
+  circuit(provider: ProviderName, position: CircuitPosition): void {
     this.circuits.set({ provider }, CIRCUIT_VALUE[position]);
   }
 }

@@ -11,7 +11,7 @@ import {
   wrap,
 } from 'cockatiel';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import type { StoreHealth } from '../cache/cache-store.js';
+import type { StoreHealth } from './store-health.js';
 import { type RedisTarget, redactRedisUrl } from './redis-url.js';
 
 export type RedisClient = Redis | Cluster;

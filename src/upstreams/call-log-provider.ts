@@ -1,34 +1,9 @@
 import type { Deadline } from '../domain/deadline.js';
-import type {
-  CallLog,
-  CallStatus,
-  Direction,
-  MediaType,
-  ProviderName,
-} from '../domain/call-log.js';
+import type { CallLog, ProviderName } from '../domain/call-log.js';
+import type { CallLogFilters } from '../domain/call-log-filters.js';
+import type { Slice } from '../domain/slice.js';
 
 export type ProviderMode = 'live' | 'sandbox';
-
-/** A half-open time range `[from, to)` in epoch milliseconds, aligned by the slice planner. */
-export interface Slice {
-  from: number;
-  to: number;
-}
-
-/** The filters of one query, normalized; every one is applied again on every record. */
-export interface CallLogFilters {
-  providers: readonly ProviderName[];
-  statuses: readonly CallStatus[] | null;
-  directions: readonly Direction[] | null;
-  callIds: readonly string[] | null;
-  /** E.164. */
-  number: string | null;
-  /** E.164. */
-  bridgeNumber: string | null;
-  mediaType: MediaType | null;
-  minDuration: number | null;
-  maxDuration: number | null;
-}
 
 /** The upstream's own query parameters for the filters it applies exactly. */
 export type Pushdown = Readonly<Record<string, string>>;
@@ -47,6 +22,8 @@ export interface SliceResult {
  */
 export abstract class CallLogProvider {
   abstract readonly name: ProviderName;
+  /** How people write the provider's name, in messages. */
+  abstract readonly label: string;
   abstract readonly mode: ProviderMode;
   /** Identifies the upstream account in cache keys and logs; never a secret. */
   abstract readonly account: string;

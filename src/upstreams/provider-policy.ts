@@ -16,21 +16,13 @@ import {
   type IRetryBackoffContext,
   type TimeoutPolicy,
 } from 'cockatiel';
-import type { ProviderName } from '../domain/call-log.js';
-import { parseRedisUrl } from '../redis/redis-url.js';
+import type { OnModuleDestroy } from '@nestjs/common';
 import type { Deadline } from '../domain/deadline.js';
-import type { AppConfig, PolicySettings, UpstreamSettings } from '../app/app-config.js';
-import { Logger, type OnModuleDestroy } from '@nestjs/common';
-import {
-  MemoryRateLimiter,
-  RedisRateLimiter,
-  replicaShare,
-  type UpstreamRateLimiter,
-} from './rate-limit/rate-limiter.js';
-import type { UpstreamTarget } from './upstream-target.js';
-import type { CircuitPosition, PolicyObserver } from '../metrics/metrics.js';
 import { UpstreamError } from '../domain/upstream-error.js';
-import { upstreamLabel } from './upstream-http.js';
+import type { CircuitPosition, PolicyObserver } from './policy-observer.js';
+import type { UpstreamIdentity } from './provider-descriptor.js';
+import type { UpstreamRateLimiter } from './rate-limit/rate-limiter.js';
+import type { PolicySettings } from './upstream-config.js';
 
 /** Failures that say the upstream is unwell; only these count towards opening its circuit. */
 const UNWELL: ReadonlySet<UpstreamError['code']> = new Set([
@@ -51,16 +43,18 @@ export class ProviderPolicy implements OnModuleDestroy {
   /** The breaker, then a place in the bulkhead: what every attempt passes. */
   private readonly admission;
   private readonly timeout: TimeoutPolicy;
+  private readonly provider: string;
   private readonly label: string;
 
   constructor(
-    readonly provider: ProviderName,
+    upstream: UpstreamIdentity,
     private readonly settings: PolicySettings,
     /** Keeps the account under the provider's own limit, across replicas; null when it has none. */
     private readonly limiter: { limiter: UpstreamRateLimiter; account: string } | null = null,
     private readonly observer: PolicyObserver | null = null,
   ) {
-    this.label = upstreamLabel(provider);
+    this.provider = upstream.name;
+    this.label = upstream.label;
     this.breaker = circuitBreaker(
       handleWhen(
         (error) =>
@@ -74,8 +68,8 @@ export class ProviderPolicy implements OnModuleDestroy {
     );
     this.admission = wrap(this.breaker, bulkhead(settings.maxConcurrency, Number.MAX_SAFE_INTEGER));
     this.timeout = timeout(settings.upstreamTimeoutMs, TimeoutStrategy.Aggressive);
-    this.observer?.circuit(provider, 'closed');
-    this.breaker.onStateChange(() => this.observer?.circuit(provider, this.circuit));
+    this.observer?.circuit(this.provider, 'closed');
+    this.breaker.onStateChange(() => this.observer?.circuit(this.provider, this.circuit));
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -191,57 +185,4 @@ export class ProviderPolicy implements OnModuleDestroy {
     }
     throw error;
   }
-}
-
-type PolicyClass<T extends ProviderPolicy> = new (
-  ...args: ConstructorParameters<typeof ProviderPolicy>
-) => T;
-
-/**
- * A provider's policy, with a rate limiter for its account when the provider has a limit: in the
- * shared Redis when there is one (every replica counts against the same limit), else in-process.
- */
-export async function policyFor<T extends ProviderPolicy>(
-  Policy: PolicyClass<T>,
-  provider: ProviderName,
-  upstream: UpstreamSettings,
-  target: UpstreamTarget,
-  config: AppConfig,
-  observer: PolicyObserver,
-): Promise<T> {
-  const { ratePerMinute, policy } = upstream;
-  if (ratePerMinute === 0) return new Policy(provider, policy, null, observer);
-  const replicas = config.resilience.rateLimitReplicas;
-  // A minute and a second: the provider counts requests as they arrive, and a request granted at
-  // the end of one window may arrive a little later than one granted at its start did.
-  const limit = { points: ratePerMinute, durationMs: 61_000 };
-  const url = config.cache.redisUrl;
-  let limiter: UpstreamRateLimiter;
-  if (url === undefined) {
-    limiter = new MemoryRateLimiter({ provider, limit });
-  } else if (parseRedisUrl(url).cluster) {
-    // The limiter speaks to one Redis node; on a Cluster each replica keeps to its share instead.
-    new Logger('RateLimiter').warn(
-      `${upstreamLabel(provider)}: REDIS_URL is a Cluster; each replica keeps to 1/${replicas} of the limit`,
-    );
-    limiter = new MemoryRateLimiter({
-      provider,
-      limit: { ...limit, points: replicaShare(ratePerMinute, replicas) },
-    });
-  } else {
-    limiter = await RedisRateLimiter.connect({
-      provider,
-      limit,
-      url,
-      prefix: `${config.cache.prefix}rate`,
-      expectedReplicas: replicas,
-      commandTimeoutMs: config.cache.redisTimeoutMs,
-    });
-  }
-  return new Policy(
-    provider,
-    policy,
-    { limiter, account: `${provider}:${target.account}` },
-    observer,
-  );
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import type { CallLog, MapResult } from '../domain/call-log.js';
+import type { CallLog } from '../domain/call-log.js';
+import { type MapResult } from './record-mapper.js';
 import { SliceCollector, requestBounds } from './slice-collector.js';
 
 const t = (iso: string): number => Date.parse(iso);

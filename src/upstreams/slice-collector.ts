@@ -1,6 +1,8 @@
 import type { Logger } from '@nestjs/common';
-import type { CallLog, MapResult } from '../domain/call-log.js';
-import type { Slice, SliceResult } from './call-log-provider.js';
+import type { CallLog } from '../domain/call-log.js';
+import { type MapResult } from './record-mapper.js';
+import type { Slice } from '../domain/slice.js';
+import type { SliceResult } from './call-log-provider.js';
 
 /** Requests are widened by this much on each side: neither upstream says whether its bounds are inclusive. */
 export const BOUND_MARGIN_MS = 1000;

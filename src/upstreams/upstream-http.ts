@@ -1,7 +1,7 @@
 import type { HttpService } from '@nestjs/axios';
 import { isAxiosError, type AxiosRequestConfig } from 'axios';
-import type { ProviderName } from '../domain/call-log.js';
 import { UpstreamError } from '../domain/upstream-error.js';
+import type { UpstreamIdentity } from './provider-descriptor.js';
 
 export interface UpstreamResponse {
   status: number;
@@ -10,8 +10,6 @@ export interface UpstreamResponse {
   retryAfterMs: number | undefined;
 }
 
-const PROVIDER_LABEL: Record<ProviderName, string> = { cinnox: 'CINNOX', kaleyra: 'Kaleyra' };
-
 /**
  * One HTTP exchange with an upstream: any status comes back to the caller to interpret, but a
  * network failure, a timeout or a body that is not JSON becomes an UpstreamError. The body is
@@ -19,10 +17,9 @@ const PROVIDER_LABEL: Record<ProviderName, string> = { cinnox: 'CINNOX', kaleyra
  */
 export async function requestUpstream(
   http: HttpService,
-  provider: ProviderName,
+  { name: provider, label }: UpstreamIdentity,
   config: AxiosRequestConfig,
 ): Promise<UpstreamResponse> {
-  const label = PROVIDER_LABEL[provider];
   let response;
   try {
     response = await http.axiosRef.request<string>({
@@ -56,7 +53,7 @@ export async function requestUpstream(
   };
 }
 
-function networkError(provider: ProviderName, label: string, error: unknown): UpstreamError {
+function networkError(provider: string, label: string, error: unknown): UpstreamError {
   if (isAxiosError(error)) {
     const code = error.code ?? '';
     if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED') {
@@ -78,8 +75,4 @@ function retryAfterMs(header: unknown): number | undefined {
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const at = Date.parse(header);
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-export function upstreamLabel(provider: ProviderName): string {
-  return PROVIDER_LABEL[provider];
 }

@@ -1,15 +1,20 @@
-import type { OnModuleDestroy } from '@nestjs/common';
+import { Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { Clock } from '../domain/clock.js';
 import type { ProviderMode } from './call-log-provider.js';
+import type { ProviderDescriptor, UpstreamIdentity } from './provider-descriptor.js';
+import type { UpstreamSettings } from './upstream-config.js';
 
 /**
  * Where an upstream is and how to authenticate to it: the configured account, or the built-in
  * simulator standing in for it. The secret is a private field so that logging or serializing the
  * target can never show it.
  */
-export class UpstreamTarget implements OnModuleDestroy {
+export class UpstreamTarget implements UpstreamIdentity, OnModuleDestroy {
   readonly #secret: string;
 
   constructor(
+    readonly name: string,
+    readonly label: string,
     readonly baseUrl: string,
     readonly account: string,
     secret: string,
@@ -17,6 +22,35 @@ export class UpstreamTarget implements OnModuleDestroy {
     private readonly stop: () => Promise<void> = () => Promise.resolve(),
   ) {
     this.#secret = secret;
+  }
+
+  /**
+   * The configured account, or, outside production and without credentials, the provider's
+   * simulator started on a free loopback port (configuration refuses the latter in production).
+   */
+  static async resolve(
+    descriptor: ProviderDescriptor,
+    credentials: UpstreamSettings['credentials'],
+    clock: Clock,
+  ): Promise<UpstreamTarget> {
+    const { name, label } = descriptor;
+    if (credentials !== null) {
+      const { baseUrl, account, secret } = credentials;
+      return new UpstreamTarget(name, label, baseUrl, account, secret, 'live');
+    }
+    const sandbox = await descriptor.sandbox({ now: () => new Date(clock.now()) });
+    new Logger('Sandbox').warn(
+      `${name.toUpperCase()} RUNS IN SANDBOX MODE: no credentials were configured, so the built-in simulator at ${sandbox.baseUrl} answers instead of ${label}. Its data is generated, not real.`,
+    );
+    return new UpstreamTarget(
+      name,
+      label,
+      sandbox.baseUrl,
+      sandbox.account,
+      sandbox.secret,
+      'sandbox',
+      () => sandbox.close(),
+    );
   }
 
   secret(): string {

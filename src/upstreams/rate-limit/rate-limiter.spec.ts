@@ -2,7 +2,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Deadline } from '../../domain/deadline.js';
-import { MemoryRateLimiter, type RateLimit, type UpstreamRateLimiter } from './rate-limiter.js';
+import { MemoryRateLimiter } from './memory-rate-limiter.js';
+import type { RateLimit, UpstreamRateLimiter } from './rate-limiter.js';
 import { UpstreamError } from '../../domain/upstream-error.js';
 
 /** A fresh limiter for one test: nothing it holds may be seen by another test's limiter. */
@@ -173,13 +174,15 @@ export function rateLimiterContract(name: string, make: LimiterFactory): void {
 // Only when Jest runs this file: the e2e spec imports the contract without running these twice.
 if (expect.getState().testPath === fileURLToPath(import.meta.url)) {
   rateLimiterContract('MemoryRateLimiter', (limit) =>
-    Promise.resolve(new MemoryRateLimiter({ provider: 'cinnox', limit })),
+    Promise.resolve(
+      new MemoryRateLimiter({ provider: { name: 'cinnox', label: 'CINNOX' }, limit }),
+    ),
   );
 
   describe('MemoryRateLimiter', () => {
     it('names the provider and a per-minute limit in its refusal', async () => {
       const limiter = new MemoryRateLimiter({
-        provider: 'kaleyra',
+        provider: { name: 'kaleyra', label: 'Kaleyra' },
         limit: { points: 1, durationMs: 60_000 },
       });
       await limiter.take('kaleyra:sid', { deadline: far() });
@@ -191,7 +194,10 @@ if (expect.getState().testPath === fileURLToPath(import.meta.url)) {
     });
 
     it('ends waiting takes when it closes', async () => {
-      const limiter = new MemoryRateLimiter({ provider: 'cinnox', limit: LIMIT });
+      const limiter = new MemoryRateLimiter({
+        provider: { name: 'cinnox', label: 'CINNOX' },
+        limit: LIMIT,
+      });
       await fill(limiter, 'cinnox:a', LIMIT.points);
       const waiting = refusal(limiter.take('cinnox:a', { deadline: far() }));
       await limiter.close();
@@ -201,7 +207,10 @@ if (expect.getState().testPath === fileURLToPath(import.meta.url)) {
     });
 
     it('reports itself healthy', () => {
-      const limiter = new MemoryRateLimiter({ provider: 'cinnox', limit: LIMIT });
+      const limiter = new MemoryRateLimiter({
+        provider: { name: 'cinnox', label: 'CINNOX' },
+        limit: LIMIT,
+      });
       expect(limiter.health()).toEqual({ store: 'memory', status: 'ok' });
     });
 
@@ -211,7 +220,9 @@ if (expect.getState().testPath === fileURLToPath(import.meta.url)) {
       { points: 5, durationMs: 0 },
       { points: 5, durationMs: Number.NaN },
     ])('refuses the meaningless limit %o', (limit) => {
-      expect(() => new MemoryRateLimiter({ provider: 'cinnox', limit })).toThrow(/rate limit/);
+      expect(
+        () => new MemoryRateLimiter({ provider: { name: 'cinnox', label: 'CINNOX' }, limit }),
+      ).toThrow(/rate limit/);
     });
   });
 }

@@ -1,0 +1,13 @@
+import type { CountryCode } from 'libphonenumber-js';
+
+/** What the endpoint is configured with. */
+export abstract class CallLogsSettings {
+  /** Widest window a query (or a cursor) may name, in days. */
+  abstract readonly maxWindowDays: number;
+  /** The country of national-notation numbers in `number` and `bridgeNumber`. */
+  abstract readonly defaultRegion: CountryCode | undefined;
+  /** Deadline of a request; `X-Request-Timeout` can lower it. */
+  abstract readonly requestDeadlineMs: number;
+  /** Signs cursors; the same on every replica. */
+  abstract readonly cursorSecret: string;
+}

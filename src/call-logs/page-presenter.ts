@@ -1,0 +1,94 @@
+import { type ProviderCacheState, cacheStatusHeader } from '../cache/cache-status.js';
+import type { CallLog } from '../domain/call-log.js';
+import { comparator } from '../domain/keyset.js';
+import type { ResolvedQuery } from './call-log-query.js';
+import type { ProviderMetaDto } from './call-log.dto.js';
+import type { CachedPage } from './page-cache.js';
+import type { Entry, Run } from './provider-run.js';
+
+/** A page as JSON, and the Cache-Status header that goes with it. */
+export interface CallLogPage {
+  json: string | Buffer;
+  cacheStatus: string;
+}
+
+/** The records of a page in its order: start time, then id. */
+export function entryOrder(order: ResolvedQuery['order']): (a: Entry, b: Entry) => number {
+  const compare = comparator(order);
+  return (a, b) => compare({ at: a.at, id: a.record.id }, { at: b.at, id: b.record.id });
+}
+
+/** The records of a page as JSON, raw upstream records only when asked for. */
+export function recordsJson(entries: readonly Entry[], includeRaw: boolean): string {
+  return JSON.stringify(entries.map(({ record }) => (includeRaw ? record : withoutRaw(record))));
+}
+
+/** A page produced now, with its Cache-Status. */
+export function present(page: CachedPage, runs: readonly Run[], now: number): CallLogPage {
+  return {
+    json: serialize(page),
+    cacheStatus: cacheStatusHeader(
+      runs.map(({ meta, freshUntil }) => cacheState(meta, freshUntil, now)),
+    ),
+  };
+}
+
+/** A page served again: every provider that answered is a hit now, with no upstream request. */
+export function presentAgain(cached: CachedPage, now: number): CallLogPage {
+  const providers = cached.meta.providers.map((meta) =>
+    meta.status === 'ok'
+      ? { ...meta, cache: 'hit' as const, upstreamRequests: 0, latencyMs: 0 }
+      : meta,
+  );
+  cached.hitBody ??= Buffer.from(serialize({ ...cached, meta: { ...cached.meta, providers } }));
+  return {
+    json: cached.hitBody,
+    cacheStatus: cacheStatusHeader(
+      providers.map((meta) =>
+        cacheState(meta, meta.status === 'ok' ? cached.freshUntil : undefined, now),
+      ),
+    ),
+  };
+}
+
+/** The page key: the filters' fingerprint already holds the order and any explicit bounds. */
+export function pageKeyOf(query: ResolvedQuery): string {
+  const places = JSON.stringify(query.places);
+  return `${query.fingerprint}|${query.since}|${query.until}|${places}|${query.limit}|${query.includeRaw}`;
+}
+
+/** Only a page every provider answered from fresh slices may be served again as it is. */
+export function isCacheable(runs: readonly Run[]): boolean {
+  return runs.every(
+    (run) =>
+      run.meta.status === 'skipped' ||
+      (run.meta.status === 'ok' &&
+        !run.outcomes.has('stale') &&
+        !run.outcomes.has('stale-if-error')),
+  );
+}
+
+/** The response body, with the records' JSON spliced in as it is. */
+function serialize(page: CachedPage): string {
+  return `{"data":${page.data},"page":${JSON.stringify(page.page)},"meta":${JSON.stringify(page.meta)}}`;
+}
+
+function withoutRaw(record: CallLog): CallLog {
+  const { raw, ...rest } = record;
+  return rest;
+}
+
+/** A provider's entry in `Cache-Status`; `freshUntil` is undefined when it served nothing cached. */
+function cacheState(
+  meta: ProviderMetaDto,
+  freshUntil: number | undefined,
+  now: number,
+): ProviderCacheState {
+  return {
+    provider: meta.provider,
+    status: meta.status,
+    cache: meta.cache,
+    ttl: freshUntil === undefined ? undefined : Math.floor((freshUntil - now) / 1000),
+    detail: meta.reason ?? meta.error?.code,
+  };
+}

@@ -1,0 +1,54 @@
+import { Logger } from '@nestjs/common';
+import { parseRedisUrl } from '../../redis/redis-url.js';
+import type { UpstreamIdentity } from '../provider-descriptor.js';
+import { MemoryRateLimiter } from './memory-rate-limiter.js';
+import { type UpstreamRateLimiter, replicaShare } from './rate-limiter.js';
+import { RedisRateLimiter } from './redis-rate-limiter.js';
+
+/** Where the providers' limits are counted, shared by every provider. */
+export class RateLimitSettings {
+  constructor(
+    /** Replicas sharing a provider's limit: each keeps to its share while Redis cannot answer. */
+    readonly replicas: number,
+    /** The shared Redis; without it, each process counts alone. */
+    readonly redisUrl: string | undefined,
+    /** Start of every key. */
+    readonly keyPrefix: string,
+    readonly redisTimeoutMs: number,
+  ) {}
+}
+
+/**
+ * The limiter for a provider's account, or null when the provider has no limit: in the shared
+ * Redis when there is one (every replica counts against the same limit), else in-process.
+ */
+export async function limiterFor(
+  provider: UpstreamIdentity,
+  ratePerMinute: number,
+  settings: RateLimitSettings,
+): Promise<UpstreamRateLimiter | null> {
+  if (ratePerMinute === 0) return null;
+  const { replicas, redisUrl: url } = settings;
+  // A minute and a second: the provider counts requests as they arrive, and a request granted at
+  // the end of one window may arrive a little later than one granted at its start did.
+  const limit = { points: ratePerMinute, durationMs: 61_000 };
+  if (url === undefined) return new MemoryRateLimiter({ provider, limit });
+  if (parseRedisUrl(url).cluster) {
+    // The limiter speaks to one Redis node; on a Cluster each replica keeps to its share instead.
+    new Logger('RateLimiter').warn(
+      `${provider.label}: REDIS_URL is a Cluster; each replica keeps to 1/${replicas} of the limit`,
+    );
+    return new MemoryRateLimiter({
+      provider,
+      limit: { ...limit, points: replicaShare(ratePerMinute, replicas) },
+    });
+  }
+  return RedisRateLimiter.connect({
+    provider,
+    limit,
+    url,
+    prefix: `${settings.keyPrefix}rate`,
+    expectedReplicas: replicas,
+    commandTimeoutMs: settings.redisTimeoutMs,
+  });
+}
