@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { CacheStore } from '../src/cache/cache-store.js';
 import { RedisCacheStore } from '../src/cache/redis-cache-store.js';
-import { sliceKey } from '../src/cache/slice-cache.js';
+import { sliceKey } from '../src/cache/slice-key.js';
 import { ProviderRegistry } from '../src/upstreams/provider-registry.js';
 import { RedisServer } from './redis-server.js';
 import {

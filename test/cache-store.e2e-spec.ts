@@ -9,6 +9,7 @@ import {
   describeCacheStoreContract,
   entryAt,
   mustAcquire,
+  put,
   timed,
 } from './cache-store.contract.js';
 import { RedisServer } from './redis-server.js';
@@ -38,7 +39,7 @@ describe('MemoryCacheStore', () => {
   it('expires entries and leases by its clock', async () => {
     const clock = new FakeClock();
     const store = new MemoryCacheStore({ maxEntries: 10, clock });
-    await store.set('k', entryAt(clock, 'x', 60_000));
+    await put(store, 'k', entryAt(clock, 'x', 60_000));
     await store.acquire('k', 60_000);
     clock.advance(60_001);
     expect(await store.get('k')).toBeUndefined();
@@ -48,10 +49,10 @@ describe('MemoryCacheStore', () => {
   it('keeps at most maxEntries, dropping the least recently used', async () => {
     const clock = new FakeClock();
     const store = new MemoryCacheStore({ maxEntries: 2, clock });
-    await store.set('a', entryAt(clock, 'a'));
-    await store.set('b', entryAt(clock, 'b'));
+    await put(store, 'a', entryAt(clock, 'a'));
+    await put(store, 'b', entryAt(clock, 'b'));
     await store.get('a');
-    await store.set('c', entryAt(clock, 'c'));
+    await put(store, 'c', entryAt(clock, 'c'));
     expect(await store.get('b')).toBeUndefined();
     expect(await store.get('a')).toBeDefined();
     expect(await store.get('c')).toBeDefined();
@@ -89,9 +90,9 @@ describe('RedisCacheStore on the shared Redis', () => {
     const clock = new FakeClock();
     const store = await connect(prefix, clock);
     try {
-      await store.set('s1', entryAt(clock, 'x', 60_000));
+      await put(store, 's1', entryAt(clock, 'x', 60_000));
       const lease = await store.acquire('s2', 5_000);
-      expect(await admin.hkeys(`${prefix}{s1}`)).toEqual(['v', 't', 'f', 's']);
+      expect(await admin.hkeys(`${prefix}{s1}`)).toEqual(['v', 't', 'f', 's', 'n']);
       expect(await admin.pttl(`${prefix}{s1}`)).toBeGreaterThan(59_000);
       expect(await admin.get(`${prefix}{s2}:lock`)).toBe(lease?.token);
       expect(await admin.pttl(`${prefix}{s2}:lock`)).toBeGreaterThan(4_000);
@@ -140,11 +141,11 @@ describe('RedisCacheStore when Redis fails', () => {
 
   it('answers fast and degraded while Redis is down, and recovers when it is back', async () => {
     const redis = await connect();
-    await redis.set('k', entryAt(clock, 'before'));
+    await put(redis, 'k', entryAt(clock, 'before'));
     await server.stop();
 
     const get = await timed(() => redis.get('k'));
-    const set = await timed(() => redis.set('k', entryAt(clock, 'x')));
+    const set = await timed(() => put(redis, 'k', entryAt(clock, 'x')));
     const acquire = await timed(() => redis.acquire('k', 5_000));
     const waitFor = await timed(() => redis.waitFor('k', 10_000));
     expect(get.value).toBeUndefined();
@@ -160,7 +161,7 @@ describe('RedisCacheStore when Redis fails', () => {
     await server.start();
     await until(() => redis.health().status === 'ok', 10_000);
     const after = entryAt(clock, 'after');
-    await redis.set('k', after);
+    await put(redis, 'k', after);
     expect(await redis.get('k')).toEqual(after);
   });
 
@@ -174,13 +175,13 @@ describe('RedisCacheStore when Redis fails', () => {
     await server.start();
     await until(() => redis.health().status === 'ok', 10_000);
     const stored = entryAt(clock, 'stored');
-    await redis.set('k', stored);
+    await put(redis, 'k', stored);
     expect(await redis.get('k')).toEqual(stored);
   });
 
   it('shrugs off a flush: entries miss, and the waiters of a lost lock stop waiting', async () => {
     const redis = await connect();
-    await redis.set('k', entryAt(clock, 'flushed'));
+    await put(redis, 'k', entryAt(clock, 'flushed'));
     await mustAcquire(redis, 'slice', 10_000);
     const waiting = timed(() => redis.waitFor('slice', 10_000));
     const admin = new Redis(server.url);
@@ -200,7 +201,7 @@ describe('RedisCacheStore when Redis fails', () => {
   it('times a slow Redis out at commandTimeoutMs, and answers again once it is back', async () => {
     const redis = await connect({ commandTimeoutMs: 150 });
     const stored = entryAt(clock, 'stored');
-    await redis.set('k', stored);
+    await put(redis, 'k', stored);
     await whilePaused(800, async () => {
       const { value, ms } = await timed(() => redis.get('k'));
       expect(value).toBeUndefined();

@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { busiestWindow } from '../src/upstreams/rate-limit/rate-limiter.spec.js';
 import type { Environment } from '../src/config/read-variables.js';
-import type { SimulatorFaults } from '../src/sandbox/simulator.js';
+import type { SimulatorFaults } from '../src/sandbox/faults.js';
 import { Random } from '../src/sandbox/random.js';
 import { RedisServer } from './redis-server.js';
 import {

@@ -8,7 +8,7 @@ import { Clock } from '../src/domain/clock.js';
 import { mapCinnoxRecord } from '../src/cinnox/cinnox.mapper.js';
 import { CinnoxSimulator } from '../src/cinnox/sandbox/cinnox.simulator.js';
 import { mapKaleyraRecord } from '../src/kaleyra/kaleyra.mapper.js';
-import type { DatasetOptions } from '../src/sandbox/dataset.js';
+import type { DatasetOptions } from '../src/sandbox/call-volume.js';
 import {
   KaleyraSimulator,
   type KaleyraPaging,

@@ -44,9 +44,6 @@ export abstract class CacheStore implements OnModuleDestroy {
    */
   abstract freshness(keys: readonly string[]): Promise<Array<number | undefined>>;
 
-  /** Stores the entry until its `staleUntil`, unconditionally. */
-  abstract set(key: string, entry: StoredEntry): Promise<void>;
-
   /**
    * Tries to take the fill lock of `key` for `leaseMs`. Null when another caller holds it. When the
    * store cannot answer, a lease that no one else knows of, so that the caller fetches itself.
@@ -65,9 +62,6 @@ export abstract class CacheStore implements OnModuleDestroy {
    * gone (its holder died and the lease expired); then returns what the store holds for the key.
    */
   abstract waitFor(key: string, timeoutMs: number): Promise<StoredEntry | undefined>;
-
-  /** Deletes every key under the store's prefix (flush); returns how many. */
-  abstract clear(): Promise<number>;
 
   abstract health(): StoreHealth;
 

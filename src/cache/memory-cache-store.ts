@@ -46,12 +46,6 @@ export class MemoryCacheStore extends CacheStore {
     return Promise.resolve(keys.map((key) => this.slots.peek(key)?.entry.freshUntil));
   }
 
-  set(key: string, entry: StoredEntry): Promise<void> {
-    // A plain write keeps the fence, so that a late lease still cannot overwrite a newer value.
-    this.store(key, entry, this.slots.get(key)?.fence ?? 0);
-    return Promise.resolve();
-  }
-
   acquire(key: string, leaseMs: number): Promise<Lease | null> {
     if (this.locks.has(key)) return Promise.resolve(null);
     const token = randomUUID();
@@ -83,21 +77,15 @@ export class MemoryCacheStore extends CacheStore {
     return this.slots.get(key)?.entry;
   }
 
-  clear(): Promise<number> {
-    this.slots.purgeStale();
-    const count = this.slots.size;
-    this.slots.clear();
-    this.locks.clear();
-    this.waiters.wakeAll();
-    return Promise.resolve(count);
-  }
-
   health(): StoreHealth {
     return { store: 'memory', status: 'ok' };
   }
 
-  async close(): Promise<void> {
-    await this.clear();
+  close(): Promise<void> {
+    this.slots.clear();
+    this.locks.clear();
+    this.waiters.wakeAll();
+    return Promise.resolve();
   }
 
   private store(key: string, entry: StoredEntry, fence: number): void {

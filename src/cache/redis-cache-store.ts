@@ -149,21 +149,6 @@ export class RedisCacheStore extends CacheStore {
     return fields.map((field) => (field === null ? undefined : Number(field)));
   }
 
-  async set(key: string, entry: StoredEntry): Promise<void> {
-    const ttl = this.ttlOf(entry);
-    const valueKey = this.valueKey(key);
-    // `n` stays: a plain write must not let a late lease overwrite a newer value.
-    const fields = { v: entry.value, t: entry.fetchedAt, f: entry.freshUntil, s: entry.staleUntil };
-    await this.redis.call(
-      'set',
-      async () => {
-        if (ttl > 0) await this.client.multi().hset(valueKey, fields).pexpire(valueKey, ttl).exec();
-        else await this.client.del(valueKey);
-      },
-      0,
-    );
-  }
-
   async acquire(key: string, leaseMs: number): Promise<Lease | null> {
     const token = randomUUID();
     const base = this.valueKey(key);
@@ -222,32 +207,6 @@ export class RedisCacheStore extends CacheStore {
       this.pollTimer = undefined;
     }
     return this.get(key);
-  }
-
-  async clear(): Promise<number> {
-    const pattern = `${this.options.prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
-    const nodes = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
-    let count = 0;
-    try {
-      for (const node of nodes) {
-        let cursor = '0';
-        do {
-          const [next, keys] = await this.redis.execute(() =>
-            node.scan(cursor, 'MATCH', pattern, 'COUNT', 500),
-          );
-          cursor = next;
-          if (keys.length === 0) continue;
-          // One UNLINK per key: a multi-key UNLINK fails across Cluster slots.
-          const results = await this.redis.execute(() =>
-            node.pipeline(keys.map((k) => ['unlink', k])).exec(),
-          );
-          count += results?.filter(([error, n]) => error === null && n === 1).length ?? 0;
-        } while (cursor !== '0');
-      }
-    } catch (error) {
-      this.redis.warn('clear failed', error);
-    }
-    return count;
   }
 
   health(): StoreHealth {

@@ -1,16 +1,14 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
 import { Clock } from '../domain/clock.js';
 import { Deadline } from '../domain/deadline.js';
 import type { CallLogProvider, Pushdown, SliceResult } from '../upstreams/call-log-provider.js';
 import { UpstreamError } from '../domain/upstream-error.js';
-import { type Slice, childrenOf, narrowerThan, widerThan } from '../domain/slice.js';
+import { type Slice, coveringSlices, narrowerThan, widerThan } from '../domain/slice.js';
 import { CacheSettings } from './cache-settings.js';
 import { CacheStore, type Lease, type StoredEntry } from './cache-store.js';
-import { decodeSlice, encodeSlice, type SlicePayload } from './slice-codec.js';
-
-/** Bumped whenever the normalized record shape or the encoding changes, so old entries are never read. */
-const SCHEMA_VERSION = 1;
+import { type Decoded, DecodedSlices } from './decoded-slices.js';
+import { encodeSlice } from './slice-codec.js';
+import { sliceKey } from './slice-key.js';
 
 /**
  * How a slice was served: `hit` fresh from the cache; `stale` past its freshness and refreshed in
@@ -40,21 +38,14 @@ export class SliceCache implements OnModuleDestroy {
   /** Fills under way in this process, so concurrent callers here share one without asking the store. */
   private readonly inflight = new Map<string, Promise<CachedSliceResult>>();
   private readonly background = new Set<Promise<void>>();
-  /**
-   * Decoded slices this replica has read or fetched, kept while fresh: a fresh slice is as good
-   * here as in the store, and reading it here costs neither a round trip nor decoding.
-   */
-  private readonly decoded: LRUCache<string, Decoded>;
+  private readonly decoded: DecodedSlices;
 
   constructor(
     private readonly store: CacheStore,
     private readonly clock: Clock,
     private readonly settings: CacheSettings,
   ) {
-    this.decoded = new LRUCache<string, Decoded>({
-      maxSize: Math.max(1, settings.localMaxRecords),
-      sizeCalculation: (value) => value.payload.records.length + 1,
-    });
+    this.decoded = new DecodedSlices(settings.localMaxRecords, clock);
   }
 
   async fetch(
@@ -64,9 +55,8 @@ export class SliceCache implements OnModuleDestroy {
     refresh = false,
   ): Promise<CachedSliceResult> {
     const key = sliceKey(provider, slice, pushdown);
-    const local = this.decoded.get(key);
-    if (local !== undefined && !refresh && this.clock.now() < local.freshUntil)
-      return result(local, 'hit');
+    const local = refresh ? undefined : this.decoded.fresh(key);
+    if (local !== undefined) return result(local, 'hit');
     const entry = await this.store.get(key);
     const now = this.clock.now();
     if (entry !== undefined && !refresh) {
@@ -112,60 +102,45 @@ export class SliceCache implements OnModuleDestroy {
     const fresh = new Set<string>();
     const unknown: string[] = [];
     for (const key of candidates.map(keyOf)) {
-      const local = this.decoded.peek(key);
-      if (local !== undefined && now < local.freshUntil) fresh.add(key);
+      if (this.decoded.isFresh(key, now)) fresh.add(key);
       else unknown.push(key);
     }
     const stored = await this.store.freshness(unknown);
     unknown.forEach((key, i) => {
       if (now < (stored[i] ?? 0)) fresh.add(key);
     });
-    // Each child is there fresh itself, or is tiled by its own children; the slice itself missed.
-    const byChildren = (part: Slice): Slice[] | null => {
-      const children = childrenOf(part);
-      const tiles = children.map((child) =>
-        fresh.has(keyOf(child)) ? [child] : byChildren(child),
-      );
-      return children.length > 0 && tiles.every((t) => t !== null) ? tiles.flat() : null;
-    };
-    const outer = wider.find((part) => fresh.has(keyOf(part)));
-    const parts = outer !== undefined ? [outer] : byChildren(slice);
+    const parts = coveringSlices(slice, (part) => fresh.has(keyOf(part)));
     if (parts === null) return undefined;
+    const outer = parts.length === 1 && parts[0].to - parts[0].from > slice.to - slice.from;
     const read = await Promise.all(parts.map((part) => this.readFresh(keyOf(part))));
     if (read.some((decoded) => decoded === undefined)) return undefined;
     const pieces = read as Decoded[];
-    const records =
-      outer === undefined
-        ? pieces.flatMap((decoded) => decoded.payload.records)
-        : pieces[0].payload.records.filter((record) => {
-            const at = Date.parse(record.startedAt);
-            return at >= slice.from && at < slice.to;
-          });
+    const records = !outer
+      ? pieces.flatMap((decoded) => decoded.payload.records)
+      : pieces[0].payload.records.filter((record) => {
+          const at = Date.parse(record.startedAt);
+          return at >= slice.from && at < slice.to;
+        });
     const composed: Decoded = {
       // What could not be read is counted by the slice that fetched it, not by a part of it.
       payload: {
         records,
-        rejected:
-          outer === undefined
-            ? pieces.reduce((sum, decoded) => sum + decoded.payload.rejected, 0)
-            : 0,
+        rejected: outer ? 0 : pieces.reduce((sum, decoded) => sum + decoded.payload.rejected, 0),
       },
       fetchedAt: Math.min(...pieces.map((decoded) => decoded.fetchedAt)),
       freshUntil: Math.min(...pieces.map((decoded) => decoded.freshUntil)),
     };
-    this.remember(keyOf(slice), composed);
+    this.decoded.remember(keyOf(slice), composed);
     return result(composed, 'hit');
   }
 
   /** A slice as this replica holds it decoded, or as the store does, while it is fresh. */
   private async readFresh(key: string): Promise<Decoded | undefined> {
-    const now = this.clock.now();
-    const local = this.decoded.get(key);
-    if (local !== undefined && now < local.freshUntil) return local;
+    const local = this.decoded.fresh(key);
+    if (local !== undefined) return local;
     const entry = await this.store.get(key);
     if (entry === undefined || this.clock.now() >= entry.freshUntil) return undefined;
-    this.read(key, entry, 'hit');
-    return this.decoded.peek(key);
+    return this.decoded.decode(key, entry);
   }
 
   /** Resolves when the background refreshes started so far have ended (tests and shutdown). */
@@ -252,7 +227,7 @@ export class SliceCache implements OnModuleDestroy {
       staleUntil: freshUntil + this.settings.staleTtlMs,
     };
     await this.store.fulfil(lease, entry);
-    this.remember(lease.key, { payload, fetchedAt: now, freshUntil });
+    this.decoded.remember(lease.key, { payload, fetchedAt: now, freshUntil });
     return { ...fetched, cache: outcome, fetchedAt: now, freshUntil };
   }
 
@@ -265,24 +240,9 @@ export class SliceCache implements OnModuleDestroy {
     return slice.to > now - settleMs ? freshTtlMs : closedTtlMs;
   }
 
-  /** Decodes a stored entry, unless this replica already holds that very fetch decoded. */
+  /** A stored entry, as this replica decodes it (or already holds it decoded). */
   private read(key: string, entry: StoredEntry, cache: CacheOutcome): CachedSliceResult {
-    const known = this.decoded.peek(key);
-    const decoded =
-      known !== undefined && known.fetchedAt === entry.fetchedAt
-        ? known
-        : {
-            payload: decodeSlice(entry.value),
-            fetchedAt: entry.fetchedAt,
-            freshUntil: entry.freshUntil,
-          };
-    this.remember(key, decoded);
-    return result(decoded, cache);
-  }
-
-  private remember(key: string, decoded: Decoded): void {
-    const ttl = decoded.freshUntil - this.clock.now();
-    if (ttl > 0) this.decoded.set(key, decoded, { ttl });
+    return result(this.decoded.decode(key, entry), cache);
   }
 
   private inBackground(key: string, refresh: () => Promise<CachedSliceResult>): void {
@@ -311,12 +271,6 @@ interface Fill {
   outcome: 'miss' | 'refresh';
 }
 
-interface Decoded {
-  payload: SlicePayload;
-  fetchedAt: number;
-  freshUntil: number;
-}
-
 function result(decoded: Decoded, cache: CacheOutcome): CachedSliceResult {
   const { records, rejected } = decoded.payload;
   return {
@@ -327,16 +281,4 @@ function result(decoded: Decoded, cache: CacheOutcome): CachedSliceResult {
     fetchedAt: decoded.fetchedAt,
     freshUntil: decoded.freshUntil,
   };
-}
-
-/**
- * Canonical: provider, account, slice bounds, the pushdown sorted, and the schema version, so that
- * any query whose window covers the slice with the same pushdown shares the entry.
- */
-export function sliceKey(provider: CallLogProvider, slice: Slice, pushdown: Pushdown): string {
-  const filters = Object.keys(pushdown)
-    .sort()
-    .map((name) => `${name}=${encodeURIComponent(pushdown[name])}`)
-    .join('&');
-  return `v${SCHEMA_VERSION}|${provider.name}|${encodeURIComponent(provider.account)}|${slice.from}|${slice.to}|${filters}`;
 }

@@ -55,3 +55,18 @@ export function childrenOf(slice: Slice): Slice[] {
 export function narrowerThan(slice: Slice): Slice[] {
   return childrenOf(slice).flatMap((child) => [child, ...narrowerThan(child)]);
 }
+
+/**
+ * The fresh slices that hold `slice`: a wider one it lies inside, or narrower ones that tile it,
+ * each of them fresh itself or tiled by its own children; null when no fresh slices do.
+ */
+export function coveringSlices(slice: Slice, isFresh: (part: Slice) => boolean): Slice[] | null {
+  const outer = widerThan(slice).find(isFresh);
+  if (outer !== undefined) return [outer];
+  const byChildren = (part: Slice): Slice[] | null => {
+    const children = childrenOf(part);
+    const tiles = children.map((child) => (isFresh(child) ? [child] : byChildren(child)));
+    return children.length > 0 && tiles.every((t) => t !== null) ? tiles.flat() : null;
+  };
+  return byChildren(slice);
+}

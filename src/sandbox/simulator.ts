@@ -7,44 +7,13 @@ import Fastify, {
 } from 'fastify';
 import { isRecord } from '../domain/is-record.js';
 import { parseInstant } from '../domain/time.js';
-import { DEFAULT_SEED, type DatasetOptions } from './dataset.js';
+import { DEFAULT_SEED, type DatasetOptions } from './call-volume.js';
+import { NO_FAULTS, type SimulatorFaults, assertFaults, hasFault, spoil } from './faults.js';
+import { RequestLog, type SimulatorStats } from './request-log.js';
+import type { Answer, SimCall } from './answer.js';
 import { hash32, Random } from './random.js';
 
 /** What both upstream simulators share: faults, counters, control routes and the server itself. */
-
-export interface SimulatorFaults {
-  /** Added before every answer. */
-  latencyMs: number;
-  /** Accept the request and never answer (until close()). */
-  hang: boolean;
-  /** 0..1 share of answers that are the provider's HTTP 500. */
-  errorRate: number;
-  /** 0..1 share of answers that are the provider's HTTP 429, with Retry-After. */
-  rateLimitRate: number;
-  retryAfterSeconds: number;
-  /** Spoils answers that would succeed: cut-off JSON, an HTML page, or the list not being a list. */
-  malformed: null | 'truncated' | 'not-json' | 'wrong-types';
-  /** Broken records added to every successful non-empty page. */
-  oddRecords: number;
-  /** Every request gets the provider's credential error. */
-  revokeCredentials: boolean;
-  /** The faults apply to this many more requests, then reset to none; null: until changed. */
-  remaining: number | null;
-}
-
-export interface SimulatorStats {
-  requests: number;
-  /** By HTTP status; "0" counts requests that hung and were never answered. */
-  byStatus: Record<string, number>;
-  /** The latest 10,000 requests. */
-  log: Array<{
-    at: string;
-    method: string;
-    path: string;
-    params: Record<string, string>;
-    status: number;
-  }>;
-}
 
 export interface SimulatorOptions<R> {
   /** 0 (the default): a free port. */
@@ -59,39 +28,6 @@ export interface SimulatorOptions<R> {
   dataset?: Pick<DatasetOptions, 'days' | 'callsPerDay'>;
 }
 
-/** One answer: a JSON body (or, for the malformed faults, raw text), a status and headers. */
-export interface Answer {
-  status: number;
-  body: Record<string, unknown> | string;
-  headers?: Record<string, string>;
-}
-
-/** What a provider's handler gets to see of a request. */
-export interface SimCall {
-  /** Path parameters, such as the app ID or the SID. */
-  path: Record<string, string>;
-  /** Query string and form body fields, one value each. */
-  params: Record<string, string>;
-  header: (name: string) => string | undefined;
-  now: Date;
-}
-
-export const NO_FAULTS: Readonly<SimulatorFaults> = Object.freeze({
-  latencyMs: 0,
-  hang: false,
-  errorRate: 0,
-  rateLimitRate: 0,
-  retryAfterSeconds: 1,
-  malformed: null,
-  oddRecords: 0,
-  revokeCredentials: false,
-  remaining: null,
-});
-
-const LOG_CAP = 10_000;
-const HTML_PAGE =
-  '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>';
-
 export abstract class Simulator<R extends object> {
   protected readonly now: () => Date;
   private readonly seed: number;
@@ -101,7 +37,7 @@ export abstract class Simulator<R extends object> {
   private closed?: Promise<void>;
   private store: R[];
   private faults: SimulatorFaults = { ...NO_FAULTS };
-  private counters: SimulatorStats = emptyStats();
+  private readonly requests = new RequestLog();
   private address = '';
   private readonly starts = new WeakMap<R, number | null>();
 
@@ -171,11 +107,11 @@ export abstract class Simulator<R extends object> {
   }
 
   stats(): SimulatorStats {
-    return structuredClone(this.counters);
+    return this.requests.stats();
   }
 
   resetStats(): void {
-    this.counters = emptyStats();
+    this.requests.reset();
   }
 
   close(): Promise<void> {
@@ -219,7 +155,7 @@ export abstract class Simulator<R extends object> {
     };
     // Decided (and counted) on arrival, so that stats are current once the client has its answer.
     const answer = faults.hang ? null : this.answer(call, faults, handle);
-    this.count(req, params, answer?.status ?? 0, now);
+    this.requests.count(req, params, answer?.status ?? 0, now);
     await this.pause(faults.hang ? Infinity : faults.latencyMs);
     if (answer === null || this.closing.signal.aborted) {
       reply.hijack();
@@ -244,37 +180,9 @@ export abstract class Simulator<R extends object> {
     }
     if (this.rng.chance(faults.errorRate)) return this.serverError();
     const answer = handle(call);
-    return answer.status === 200 ? this.spoil(answer, faults, call.now) : answer;
-  }
-
-  private spoil(answer: Answer, faults: SimulatorFaults, now: Date): Answer {
-    if (typeof answer.body === 'string') return answer;
-    let body = answer.body;
-    const list = body[this.listField];
-    if (faults.oddRecords > 0 && Array.isArray(list) && list.length > 0) {
-      const broken = Array.from({ length: faults.oddRecords }, (_, i) => this.brokenRecord(i, now));
-      body = { ...body, [this.listField]: [...(list as unknown[]), ...broken] };
-    }
-    switch (faults.malformed) {
-      case null:
-        return { ...answer, body };
-      case 'truncated': {
-        const json = JSON.stringify(body);
-        return {
-          ...answer,
-          body: json.slice(0, Math.floor(json.length / 2)),
-          headers: { 'content-type': 'application/json; charset=utf-8' },
-        };
-      }
-      case 'not-json':
-        return {
-          ...answer,
-          body: HTML_PAGE,
-          headers: { 'content-type': 'text/html; charset=utf-8' },
-        };
-      case 'wrong-types':
-        return { ...answer, body: { ...body, [this.listField]: 'unexpected' } };
-    }
+    return answer.status === 200
+      ? spoil(answer, faults, this.listField, (index) => this.brokenRecord(index, call.now))
+      : answer;
   }
 
   /** The faults for this request; a `remaining` budget is spent here. */
@@ -288,25 +196,6 @@ export abstract class Simulator<R extends object> {
     this.faults =
       faults.remaining === 1 ? { ...NO_FAULTS } : { ...faults, remaining: faults.remaining - 1 };
     return faults;
-  }
-
-  private count(
-    req: FastifyRequest,
-    params: Record<string, string>,
-    status: number,
-    now: Date,
-  ): void {
-    const stats = this.counters;
-    stats.requests += 1;
-    stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
-    stats.log.push({
-      at: now.toISOString(),
-      method: req.method,
-      path: req.url.split('?')[0],
-      params,
-      status,
-    });
-    if (stats.log.length > LOG_CAP) stats.log.shift();
   }
 
   /** Waits `ms` (Infinity: until close), and never past close(), so no timer outlives the server. */
@@ -348,7 +237,7 @@ export abstract class Simulator<R extends object> {
     this.app.post('/__sim/reset', () => {
       this.resetFaults();
       this.resetStats();
-      return { faults: this.faults, stats: this.counters };
+      return { faults: this.faults, stats: this.requests.stats() };
     });
     this.app.post('/__sim/records', (req, reply) => {
       const records: unknown = req.body;
@@ -363,51 +252,6 @@ export abstract class Simulator<R extends object> {
   }
 }
 
-/** A non-negative integer, undefined when absent, NaN when not a number. */
-export function parseCount(text: string | undefined): number | undefined {
-  if (text === undefined || text === '') return undefined;
-  return /^\d+$/.test(text.trim()) ? Number(text) : NaN;
-}
-
-function hasFault(f: SimulatorFaults): boolean {
-  return (
-    f.latencyMs > 0 ||
-    f.hang ||
-    f.errorRate > 0 ||
-    f.rateLimitRate > 0 ||
-    f.malformed !== null ||
-    f.oddRecords > 0 ||
-    f.revokeCredentials
-  );
-}
-
-const isBoolean = (v: unknown): boolean => typeof v === 'boolean';
-const isAmount = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-const isShare = (v: unknown): boolean => isAmount(v) && (v as number) <= 1;
-const isCount = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0;
-
-const FAULT_CHECKS: Record<keyof SimulatorFaults, (value: unknown) => boolean> = {
-  latencyMs: isAmount,
-  hang: isBoolean,
-  errorRate: isShare,
-  rateLimitRate: isShare,
-  retryAfterSeconds: isAmount,
-  malformed: (v) => v === null || v === 'truncated' || v === 'not-json' || v === 'wrong-types',
-  oddRecords: isCount,
-  revokeCredentials: isBoolean,
-  remaining: (v) => v === null || isCount(v),
-};
-
-function assertFaults(input: unknown): asserts input is Partial<SimulatorFaults> {
-  if (!isRecord(input)) throw new TypeError('faults must be a JSON object');
-  const checks: Record<string, ((value: unknown) => boolean) | undefined> = FAULT_CHECKS;
-  for (const [key, value] of Object.entries(input)) {
-    const check = checks[key];
-    if (!check) throw new TypeError(`unknown fault "${key}"`);
-    if (!check(value)) throw new TypeError(`bad value for ${key}: ${JSON.stringify(value)}`);
-  }
-}
-
 /** One string per field; a repeated field keeps its last value, as PHP-style upstreams do. */
 function fields(input: unknown): Record<string, string> {
   if (!isRecord(input)) return {};
@@ -419,8 +263,4 @@ function fields(input: unknown): Record<string, string> {
     }
   }
   return out;
-}
-
-function emptyStats(): SimulatorStats {
-  return { requests: 0, byStatus: {}, log: [] };
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { parseInstant } from '../../domain/time.js';
-import { NO_FAULTS, type SimulatorStats } from '../../sandbox/simulator.js';
+import { NO_FAULTS } from '../../sandbox/faults.js';
+import type { SimulatorStats } from '../../sandbox/request-log.js';
 import { CinnoxSimulator } from './cinnox.simulator.js';
 import { type CinnoxCallRecord, CinnoxCode } from '../cinnox.types.js';
 

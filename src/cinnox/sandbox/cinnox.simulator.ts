@@ -1,11 +1,7 @@
-import { type DatasetOptions, generateCinnoxRecords } from '../../sandbox/dataset.js';
-import {
-  type Answer,
-  parseCount,
-  type SimCall,
-  Simulator,
-  type SimulatorOptions,
-} from '../../sandbox/simulator.js';
+import type { DatasetOptions } from '../../sandbox/call-volume.js';
+import { generateCinnoxRecords } from './cinnox.dataset.js';
+import { type Answer, type SimCall, parseCount } from '../../sandbox/answer.js';
+import { Simulator, type SimulatorOptions } from '../../sandbox/simulator.js';
 import { CINNOX_MAX_LIMIT, type CinnoxCallRecord, CinnoxCode } from '../cinnox.types.js';
 import { DAY, parseInstant } from '../../domain/time.js';
 

@@ -1,11 +1,7 @@
-import { type DatasetOptions, generateKaleyraRecords } from '../../sandbox/dataset.js';
-import {
-  type Answer,
-  parseCount,
-  type SimCall,
-  Simulator,
-  type SimulatorOptions,
-} from '../../sandbox/simulator.js';
+import type { DatasetOptions } from '../../sandbox/call-volume.js';
+import { generateKaleyraRecords } from './kaleyra.dataset.js';
+import { type Answer, type SimCall, parseCount } from '../../sandbox/answer.js';
+import { Simulator, type SimulatorOptions } from '../../sandbox/simulator.js';
 import { parseInstant } from '../../domain/time.js';
 import {
   KALEYRA_DEFAULT_PAGE_SIZE,

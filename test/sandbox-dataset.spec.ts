@@ -1,8 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
-import { CINNOX_STATUSES, type CinnoxCallRecord } from '../cinnox/cinnox.types.js';
-import { KALEYRA_STATUSES, type KaleyraCallRecord } from '../kaleyra/kaleyra.types.js';
-import { generateDataset } from './dataset.js';
-import { parseInstant } from '../domain/time.js';
+import { generateCinnoxRecords } from '../src/cinnox/sandbox/cinnox.dataset.js';
+import { CINNOX_STATUSES, type CinnoxCallRecord } from '../src/cinnox/cinnox.types.js';
+import { generateKaleyraRecords } from '../src/kaleyra/sandbox/kaleyra.dataset.js';
+import { KALEYRA_STATUSES, type KaleyraCallRecord } from '../src/kaleyra/kaleyra.types.js';
+import type { DatasetOptions } from '../src/sandbox/call-volume.js';
+import { parseInstant } from '../src/domain/time.js';
+
+/** Both simulators' data sets, as they are generated for one seed and instant. */
+const generateDataset = (options: DatasetOptions) => ({
+  cinnox: generateCinnoxRecords(options),
+  kaleyra: generateKaleyraRecords(options),
+});
 
 const now = new Date('2026-11-20T12:00:00Z');
 const { cinnox, kaleyra } = generateDataset({ now });

@@ -1,0 +1,62 @@
+import { LRUCache } from 'lru-cache';
+import type { Clock } from '../domain/clock.js';
+import type { StoredEntry } from './cache-store.js';
+import { decodeSlice, type SlicePayload } from './slice-codec.js';
+
+/** A slice's records as this replica holds them, with the freshness of the fetch they came from. */
+export interface Decoded {
+  payload: SlicePayload;
+  fetchedAt: number;
+  freshUntil: number;
+}
+
+/**
+ * The slices this replica has read or fetched, decoded, kept while fresh: a fresh slice is as good
+ * here as in the store, and reading it here costs neither a round trip nor decoding. Bounded by
+ * the records they hold.
+ */
+export class DecodedSlices {
+  private readonly slices: LRUCache<string, Decoded>;
+
+  constructor(
+    maxRecords: number,
+    private readonly clock: Clock,
+  ) {
+    this.slices = new LRUCache<string, Decoded>({
+      maxSize: Math.max(1, maxRecords),
+      sizeCalculation: (value) => value.payload.records.length + 1,
+    });
+  }
+
+  /** The slice while it is fresh; counts as a use. */
+  fresh(key: string): Decoded | undefined {
+    const local = this.slices.get(key);
+    return local !== undefined && this.clock.now() < local.freshUntil ? local : undefined;
+  }
+
+  /** Whether the slice is held fresh, without counting as a use. */
+  isFresh(key: string, now: number): boolean {
+    const local = this.slices.peek(key);
+    return local !== undefined && now < local.freshUntil;
+  }
+
+  /** Decodes a stored entry, unless this replica already holds that very fetch decoded. */
+  decode(key: string, entry: StoredEntry): Decoded {
+    const known = this.slices.peek(key);
+    const decoded =
+      known !== undefined && known.fetchedAt === entry.fetchedAt
+        ? known
+        : {
+            payload: decodeSlice(entry.value),
+            fetchedAt: entry.fetchedAt,
+            freshUntil: entry.freshUntil,
+          };
+    this.remember(key, decoded);
+    return decoded;
+  }
+
+  remember(key: string, decoded: Decoded): void {
+    const ttl = decoded.freshUntil - this.clock.now();
+    if (ttl > 0) this.slices.set(key, decoded, { ttl });
+  }
+}

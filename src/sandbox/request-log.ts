@@ -1,0 +1,49 @@
+import type { FastifyRequest } from 'fastify';
+
+/** What a simulator has served: counts, and a log a test can read. */
+export interface SimulatorStats {
+  requests: number;
+  /** By HTTP status; "0" counts requests that hung and were never answered. */
+  byStatus: Record<string, number>;
+  /** The latest 10,000 requests. */
+  log: Array<{
+    at: string;
+    method: string;
+    path: string;
+    params: Record<string, string>;
+    status: number;
+  }>;
+}
+
+const LOG_CAP = 10_000;
+
+/** Counts the requests a simulator served, so that a test can prove what reached the upstream. */
+export class RequestLog {
+  private counters: SimulatorStats = empty();
+
+  count(req: FastifyRequest, params: Record<string, string>, status: number, now: Date): void {
+    const stats = this.counters;
+    stats.requests += 1;
+    stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
+    stats.log.push({
+      at: now.toISOString(),
+      method: req.method,
+      path: req.url.split('?')[0],
+      params,
+      status,
+    });
+    if (stats.log.length > LOG_CAP) stats.log.shift();
+  }
+
+  stats(): SimulatorStats {
+    return structuredClone(this.counters);
+  }
+
+  reset(): void {
+    this.counters = empty();
+  }
+}
+
+function empty(): SimulatorStats {
+  return { requests: 0, byStatus: {}, log: [] };
+}
