@@ -6,7 +6,10 @@ COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+# The simulators stay out of the image unless it is built for a sandbox (--build-arg SANDBOX=true).
+ARG SANDBOX=false
+RUN if [ "$SANDBOX" = "true" ]; then npm run build; else npm run build:production; fi \
+ && npm prune --omit=dev
 
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \

@@ -3,6 +3,7 @@ import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { createApp } from '../src/app/create-app.js';
 import type { Environment } from '../src/config/read-variables.js';
+import type { ProviderDescriptor } from '../src/upstreams/provider-descriptor.js';
 import type { CallLog } from '../src/domain/call-log.js';
 import { Clock } from '../src/domain/clock.js';
 import { mapCinnoxRecord } from '../src/cinnox/cinnox.mapper.js';
@@ -144,8 +145,9 @@ export async function serveGateway(
 export async function startGateway(
   env: Environment,
   clock: Clock = new TestClock(),
+  providers?: readonly ProviderDescriptor[],
 ): Promise<Gateway> {
-  const app = await createApp(env, { clock });
+  const app = await createApp(env, { clock, providers });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return { app, http: request(app.getHttpServer()), close: () => app.close() };

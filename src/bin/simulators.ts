@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { CinnoxSimulator } from '../cinnox/sandbox/cinnox.simulator.js';
-import { KaleyraSimulator } from '../kaleyra/sandbox/kaleyra.simulator.js';
+import { PROVIDERS } from '../app/providers.js';
 
-/** Both upstream simulators on fixed ports, for running the gateway by hand against them. */
+/**
+ * Every provider's simulator on a fixed port (CINNOX 4010, Kaleyra 4020, each next one 10 further;
+ * `<PROVIDER>_SIM_PORT` moves one), for running the gateway by hand against them.
+ */
 
 const logger = new Logger('Simulators');
 
@@ -18,21 +20,23 @@ function port(name: string, fallback: number): number {
 
 // Loopback unless told otherwise (a container needs 0.0.0.0).
 const host = process.env.SIM_HOST || '127.0.0.1';
-const cinnox = await CinnoxSimulator.start({ host, port: port('CINNOX_SIM_PORT', 4010) });
-const kaleyra = await KaleyraSimulator.start({ host, port: port('KALEYRA_SIM_PORT', 4020) });
-
-const { appId, appToken } = CinnoxSimulator.credentials;
-const { sid, apiKey } = KaleyraSimulator.credentials;
-logger.log(`CINNOX at ${cinnox.baseUrl}: app ID ${appId}, app token ${appToken}`);
-logger.log(`Kaleyra at ${kaleyra.baseUrl}: SID ${sid}, API key ${apiKey}`);
-logger.log(
-  `${cinnox.records().length} CINNOX calls, ${kaleyra.records().length} Kaleyra calls ` +
-    `(${kaleyra.visibleRecords().length} within retention); control routes under /__sim/`,
+const running = await Promise.all(
+  PROVIDERS.map(async (descriptor, i) => {
+    const sandbox = await descriptor.sandbox({
+      now: () => new Date(),
+      host,
+      port: port(`${descriptor.name.toUpperCase()}_SIM_PORT`, 4010 + 10 * i),
+    });
+    logger.log(
+      `${descriptor.label} at ${sandbox.baseUrl}: account ${sandbox.account}, secret ${sandbox.secret}; control routes under /__sim/`,
+    );
+    return sandbox;
+  }),
 );
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     logger.log(`${signal}: stopping`);
-    void Promise.all([cinnox.close(), kaleyra.close()]).then(() => process.exit(0));
+    void Promise.all(running.map((sandbox) => sandbox.close())).then(() => process.exit(0));
   });
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { CircuitState } from 'cockatiel';
-import { Cluster } from 'ioredis';
 import { type Clock, SystemClock } from '../domain/clock.js';
 import type { StoreHealth } from '../redis/store-health.js';
 import { CacheStore, type Lease, type StoredEntry } from './cache-store.js';

@@ -11,9 +11,9 @@ export const cinnox: ProviderDescriptor<UpstreamSettings> = {
   configure: configureCinnox,
   module: () => CinnoxModule.register(),
   token: CinnoxProvider,
-  async sandbox({ now }) {
+  async sandbox(options) {
     const { CinnoxSimulator } = await import('./sandbox/cinnox.simulator.js');
-    const simulator = await CinnoxSimulator.start({ now });
+    const simulator = await CinnoxSimulator.start(options);
     const { appId, appToken } = CinnoxSimulator.credentials;
     return {
       baseUrl: simulator.baseUrl,

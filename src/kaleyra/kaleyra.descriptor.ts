@@ -10,9 +10,9 @@ export const kaleyra: ProviderDescriptor<KaleyraUpstreamSettings> = {
   configure: configureKaleyra,
   module: (settings) => KaleyraModule.register(settings),
   token: KaleyraProvider,
-  async sandbox({ now }) {
+  async sandbox(options) {
     const { KaleyraSimulator } = await import('./sandbox/kaleyra.simulator.js');
-    const simulator = await KaleyraSimulator.start({ now });
+    const simulator = await KaleyraSimulator.start(options);
     const { sid, apiKey } = KaleyraSimulator.credentials;
     return {
       baseUrl: simulator.baseUrl,

@@ -12,6 +12,13 @@ export interface UpstreamIdentity {
   readonly label: string;
 }
 
+/** Where a simulator listens (a free loopback port by default), and the clock it runs on. */
+export interface SandboxOptions {
+  now: () => Date;
+  host?: string;
+  port?: number;
+}
+
 /** A simulator standing in for an upstream: where it listens, and the credentials it takes. */
 export interface SandboxUpstream {
   baseUrl: string;
@@ -38,5 +45,5 @@ export interface ProviderDescriptor<
    * Starts the built-in simulator that stands in when no credentials are configured. Its code is
    * loaded only then, and a production build leaves it out.
    */
-  sandbox(options: { now: () => Date }): Promise<SandboxUpstream>;
+  sandbox(options: SandboxOptions): Promise<SandboxUpstream>;
 }

@@ -38,7 +38,17 @@ export class UpstreamTarget implements UpstreamIdentity, OnModuleDestroy {
       const { baseUrl, account, secret } = credentials;
       return new UpstreamTarget(name, label, baseUrl, account, secret, 'live');
     }
-    const sandbox = await descriptor.sandbox({ now: () => new Date(clock.now()) });
+    const sandbox = await descriptor.sandbox({ now: () => new Date(clock.now()) }).catch(
+      (error: unknown) => {
+        // A production build leaves the simulators out: without credentials there is nothing to ask.
+        if (isMissingModule(error)) {
+          throw new Error(
+            `${label} has no credentials, and this build leaves the simulators out: configure ${label}'s credentials, or set ${name.toUpperCase()}_ENABLED=false`,
+          );
+        }
+        throw error;
+      },
+    );
     new Logger('Sandbox').warn(
       `${name.toUpperCase()} RUNS IN SANDBOX MODE: no credentials were configured, so the built-in simulator at ${sandbox.baseUrl} answers instead of ${label}. Its data is generated, not real.`,
     );
@@ -60,4 +70,8 @@ export class UpstreamTarget implements UpstreamIdentity, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     await this.stop();
   }
+}
+
+function isMissingModule(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && error.code === 'ERR_MODULE_NOT_FOUND';
 }
