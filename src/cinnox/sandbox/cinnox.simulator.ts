@@ -27,7 +27,7 @@ interface Query {
   limit: number;
 }
 
-/** Stands in for `GET {baseURL}/v1/api/apps/{appID}/data/call-log` (see CONTRACTS.md). */
+/** Stands in for `GET {baseURL}/v1/api/apps/{appID}/data/call-log` (see docs/UPSTREAMS.md). */
 export class CinnoxSimulator extends Simulator<CinnoxCallRecord> {
   static readonly credentials = { appId: 'sandbox-app', appToken: 'sandbox-token' } as const;
 

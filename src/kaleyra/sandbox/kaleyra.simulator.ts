@@ -47,7 +47,7 @@ const DEFAULT_PAGING: KaleyraPagingOptions = {
 
 /**
  * Stands in for `POST {baseURL}/v1/{SID}/voice/call-logs` (and the GET variant, same fields in the
- * query string); see CONTRACTS.md. A bad credential answers HTTP 401: the vendor page lists only
+ * query string); see docs/UPSTREAMS.md. A bad credential answers HTTP 401: the vendor page lists only
  * 400 and 500, and 401 is what a gateway should expect from an auth failure anyway.
  */
 export class KaleyraSimulator extends Simulator<KaleyraCallRecord> {
