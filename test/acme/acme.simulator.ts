@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import { HOUR } from '../../src/domain/time.js';
@@ -12,10 +12,9 @@ export class AcmeSimulator {
   static readonly credentials = { account: 'acme-account', token: 'acme-token' } as const;
   requests = 0;
 
-  private constructor(
-    private readonly server: Server,
-    readonly calls: readonly AcmeCall[],
-  ) {}
+  private readonly server: Server = createServer((req, res) => this.answer(req, res));
+
+  private constructor(readonly calls: readonly AcmeCall[]) {}
 
   get baseUrl(): string {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -41,31 +40,32 @@ export class AcmeSimulator {
       });
       at += (7 + ((i * 13) % 23)) * 60_000;
     }
-    const sorted = calls.sort((a, b) => Date.parse(b.started) - Date.parse(a.started));
-    let simulator: AcmeSimulator | undefined;
-    const server = createServer((req, res) => {
-      if (simulator !== undefined) simulator.requests += 1;
-      const url = new URL(req.url ?? '/', 'http://acme');
-      if (req.headers.authorization !== `Token ${AcmeSimulator.credentials.token}`) {
-        res.writeHead(401).end();
-        return;
-      }
-      const from = Date.parse(url.searchParams.get('from') ?? '');
-      const to = Date.parse(url.searchParams.get('to') ?? '');
-      const matching = sorted.filter(({ started }) => {
-        const at = Date.parse(started);
-        return at >= from && at <= to;
-      });
-      const after = url.searchParams.get('after');
-      const start = after === null ? 0 : matching.findIndex(({ uuid }) => uuid === after) + 1;
-      const page = matching.slice(start, start + ACME_PAGE_SIZE);
-      const next = page.length === ACME_PAGE_SIZE ? page[page.length - 1].uuid : null;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ calls: page, next }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    simulator = new AcmeSimulator(server, sorted);
+    const simulator = new AcmeSimulator(
+      calls.sort((a, b) => Date.parse(b.started) - Date.parse(a.started)),
+    );
+    await new Promise<void>((resolve) => simulator.server.listen(0, '127.0.0.1', resolve));
     return simulator;
+  }
+
+  private answer(req: IncomingMessage, res: ServerResponse): void {
+    this.requests += 1;
+    const url = new URL(req.url ?? '/', 'http://acme');
+    if (req.headers.authorization !== `Token ${AcmeSimulator.credentials.token}`) {
+      res.writeHead(401).end();
+      return;
+    }
+    const from = Date.parse(url.searchParams.get('from') ?? '');
+    const to = Date.parse(url.searchParams.get('to') ?? '');
+    const matching = this.calls.filter(({ started }) => {
+      const at = Date.parse(started);
+      return at >= from && at <= to;
+    });
+    const after = url.searchParams.get('after');
+    const start = after === null ? 0 : matching.findIndex(({ uuid }) => uuid === after) + 1;
+    const page = matching.slice(start, start + ACME_PAGE_SIZE);
+    const next = page.length === ACME_PAGE_SIZE ? page[page.length - 1].uuid : null;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ calls: page, next }));
   }
 
   close(): Promise<void> {
