@@ -38,8 +38,9 @@ export class UpstreamTarget implements UpstreamIdentity, OnModuleDestroy {
       const { baseUrl, account, secret } = credentials;
       return new UpstreamTarget(name, label, baseUrl, account, secret, 'live');
     }
-    const sandbox = await descriptor.sandbox({ now: () => new Date(clock.now()) }).catch(
-      (error: unknown) => {
+    const sandbox = await descriptor
+      .sandbox({ now: () => new Date(clock.now()) })
+      .catch((error: unknown) => {
         // A production build leaves the simulators out: without credentials there is nothing to ask.
         if (isMissingModule(error)) {
           throw new Error(
@@ -47,8 +48,7 @@ export class UpstreamTarget implements UpstreamIdentity, OnModuleDestroy {
           );
         }
         throw error;
-      },
-    );
+      });
     new Logger('Sandbox').warn(
       `${name.toUpperCase()} RUNS IN SANDBOX MODE: no credentials were configured, so the built-in simulator at ${sandbox.baseUrl} answers instead of ${label}. Its data is generated, not real.`,
     );
