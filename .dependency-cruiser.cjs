@@ -6,8 +6,8 @@
 const LAYERS = [
   ['domain', 'config'],
   ['redis', 'http'],
-  ['upstreams', 'sandbox'],
-  ['cinnox', 'kaleyra', 'metrics'],
+  ['upstreams', 'sandbox', 'auth'],
+  ['cinnox', 'kaleyra', 'metrics', 'limits'],
   ['cache'],
   ['call-logs', 'health'],
   ['app'],

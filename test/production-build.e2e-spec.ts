@@ -77,6 +77,7 @@ describe('the production build', () => {
   it('serves live providers in production', async () => {
     const env = gatewayEnv(sims, {
       NODE_ENV: 'production',
+      AUTH_MODE: 'none',
       CURSOR_SECRET: 'a-production-secret-key',
       LOG_LEVEL: 'log',
     });

@@ -115,6 +115,8 @@ export function gatewayEnv(sims: Simulators, extra: Environment = {}): Environme
   return {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'fatal',
+    // Replicas of a deployment share the key that signs cursors.
+    CURSOR_SECRET: 'a-cursor-key-the-test-gateways-share',
     CINNOX_BASE_URL: sims.cinnox.baseUrl,
     CINNOX_APP_ID: CinnoxSimulator.credentials.appId,
     CINNOX_APP_TOKEN: CinnoxSimulator.credentials.appToken,

@@ -1,4 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { type CountryCode, isSupportedCountry } from 'libphonenumber-js';
+import { readAuthSettings } from '../auth/auth-config.js';
+import type { AuthSettings } from '../auth/auth-settings.js';
+import type { LimitsSettings } from '../limits/caller-limits.js';
+import type { FrontDoorSettings } from './front-door.js';
 import type { CacheSettings } from '../cache/cache-settings.js';
 import type { CallLogsSettings } from '../call-logs/call-logs.settings.js';
 import {
@@ -6,7 +11,7 @@ import {
   type Environment,
   readVariables,
 } from '../config/read-variables.js';
-import { ChoiceVar, IntVar, PatternVar, TextVar } from '../config/variables.js';
+import { ChoiceVar, FlagVar, IntVar, PatternVar, TextVar } from '../config/variables.js';
 import type { ProviderDescriptor } from '../upstreams/provider-descriptor.js';
 import type { ConfiguredProvider } from '../upstreams/providers.module.js';
 import { RateLimitSettings } from '../upstreams/rate-limit/limiter-for.js';
@@ -50,6 +55,20 @@ class GatewayVariables {
     false,
   )
   CACHE_PREFIX = 'call-logs:';
+  @IntVar(1, 100) CALLER_UPSTREAM_SHARE = 50;
+  @IntVar(1, 100_000) MAX_UPSTREAM_REQUESTS_PER_REQUEST = 250;
+  @PatternVar(
+    /^(true|false|[\d.:a-fA-F/]+(,[\d.:a-fA-F/]+)*)$/,
+    'TRUST_PROXY must be true, false, or a comma-separated list of proxy addresses and CIDRs',
+  )
+  TRUST_PROXY?: string;
+  @PatternVar(
+    /^https?:\/\/[^/,\s]+(,https?:\/\/[^/,\s]+)*$/,
+    'CORS_ORIGINS must be a comma-separated list of origins such as https://app.example.com',
+  )
+  CORS_ORIGINS?: string;
+  @FlagVar({ optional: true }) DOCS_ENABLED?: boolean;
+  @IntVar(0, 65535, { optional: true }) METRICS_PORT?: number;
 }
 
 /** The validated, typed configuration: the only thing that reads the environment. */
@@ -62,10 +81,14 @@ export abstract class AppConfig {
   abstract readonly rateLimits: RateLimitSettings;
   abstract readonly callLogs: CallLogsSettings;
   abstract readonly cache: CacheSettings;
+  abstract readonly auth: AuthSettings;
+  abstract readonly limits: LimitsSettings;
+  abstract readonly frontDoor: FrontDoorSettings;
+  /** A second listener for `/metrics` alone, without authentication; none when undefined. */
+  abstract readonly metricsPort: number | undefined;
+  /** What the operator should hear at start-up, though it is allowed. */
+  abstract readonly warnings: readonly string[];
 }
-
-/** Outside production, cursors are signed with this key unless CURSOR_SECRET is set. */
-const DEVELOPMENT_CURSOR_SECRET = 'call-log-gateway-development-cursor-key';
 
 /** Validates the environment and returns the configuration, or throws naming every bad variable. */
 export function loadConfig(
@@ -74,6 +97,8 @@ export function loadConfig(
 ): AppConfig {
   const { values: vars, problems } = readVariables(GatewayVariables, env);
   const production = vars.NODE_ENV === 'production';
+  const auth = readAuthSettings(env, production);
+  problems.push(...auth.problems);
   const providers = descriptors.map((descriptor) => {
     const configured = descriptor.configure(env, production);
     problems.push(...configured.problems);
@@ -104,12 +129,15 @@ export function loadConfig(
       vars.REDIS_URL,
       vars.CACHE_PREFIX,
       vars.CACHE_REDIS_TIMEOUT_MS,
+      vars.CALLER_UPSTREAM_SHARE / 100,
     ),
     callLogs: {
       maxWindowDays: vars.MAX_WINDOW_DAYS,
       defaultRegion: vars.DEFAULT_REGION as CountryCode | undefined,
       requestDeadlineMs: vars.REQUEST_DEADLINE_MS,
-      cursorSecret: vars.CURSOR_SECRET ?? DEVELOPMENT_CURSOR_SECRET,
+      // Outside production, a key of the process's own: its cursors last as long as it does.
+      cursorSecret: vars.CURSOR_SECRET ?? randomBytes(32).toString('base64url'),
+      maxUpstreamRequests: vars.MAX_UPSTREAM_REQUESTS_PER_REQUEST,
     },
     cache: {
       redisUrl: vars.REDIS_URL,
@@ -125,5 +153,24 @@ export function loadConfig(
       localMaxRecords: vars.CACHE_LOCAL_MAX_RECORDS,
       fillDeadlineMs: vars.REQUEST_DEADLINE_MS,
     },
+    auth: auth.settings,
+    limits: {
+      redisUrl: vars.REDIS_URL,
+      keyPrefix: vars.CACHE_PREFIX,
+      redisTimeoutMs: vars.CACHE_REDIS_TIMEOUT_MS,
+      replicas: vars.RATE_LIMIT_REPLICAS,
+    },
+    frontDoor: {
+      trustProxy: trustProxyOf(vars.TRUST_PROXY),
+      corsOrigins: vars.CORS_ORIGINS?.split(',') ?? [],
+      docsEnabled: vars.DOCS_ENABLED ?? !production,
+    },
+    metricsPort: vars.METRICS_PORT,
+    warnings: auth.warnings,
   };
+}
+
+function trustProxyOf(value: string | undefined): FrontDoorSettings['trustProxy'] {
+  if (value === undefined || value === 'false') return false;
+  return value === 'true' ? true : value;
 }

@@ -1,4 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { ApiKeyAuthenticator } from '../auth/api-key-authenticator.js';
+import { AuthGuard } from '../auth/auth.guard.js';
+import { AuthSettings } from '../auth/auth-settings.js';
+import { Authenticator } from '../auth/authenticator.js';
+import { JwtAuthenticator } from '../auth/jwt-authenticator.js';
+import { CallerLimits, LimitsSettings } from '../limits/caller-limits.js';
+import { CallerLimitsInterceptor } from '../limits/caller-limits.interceptor.js';
 import { CacheSettings } from '../cache/cache-settings.js';
 import { CacheStore } from '../cache/cache-store.js';
 import { MemoryCacheStore } from '../cache/memory-cache-store.js';
@@ -12,6 +20,7 @@ import { PageWalk } from '../call-logs/page-walk.js';
 import { Clock } from '../domain/clock.js';
 import { HealthController } from '../health/health.controller.js';
 import { MetricsController } from '../metrics/metrics.controller.js';
+import { MetricsListener } from '../metrics/metrics-listener.js';
 import { Metrics } from '../metrics/metrics.js';
 import { PolicyObserver } from '../upstreams/policy-observer.js';
 import { ProvidersModule } from '../upstreams/providers.module.js';
@@ -36,7 +45,25 @@ export class AppModule {
         { provide: RateLimitSettings, useValue: config.rateLimits },
         { provide: CacheSettings, useValue: config.cache },
         { provide: CallLogsSettings, useValue: config.callLogs },
+        { provide: AuthSettings, useValue: config.auth },
+        { provide: LimitsSettings, useValue: config.limits },
+        {
+          provide: Authenticator,
+          useFactory: (): Authenticator | null => authenticatorFor(config.auth),
+        },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        {
+          provide: CallerLimits,
+          useFactory: () => new CallerLimits(config.limits),
+        },
+        { provide: APP_INTERCEPTOR, useClass: CallerLimitsInterceptor },
         Metrics,
+        {
+          provide: MetricsListener,
+          inject: [Metrics],
+          useFactory: (metrics: Metrics) =>
+            new MetricsListener(metrics, config.metricsPort, config.http.host),
+        },
         { provide: PolicyObserver, useExisting: Metrics },
         {
           provide: CacheStore,
@@ -57,5 +84,17 @@ export class AppModule {
       ],
       exports: [AppConfig, Clock, Metrics, PolicyObserver, RateLimitSettings],
     };
+  }
+}
+
+/** How callers prove who they are; null with `AUTH_MODE=none`, where nobody has to. */
+function authenticatorFor(auth: AuthSettings): Authenticator | null {
+  switch (auth.mode) {
+    case 'api-key':
+      return new ApiKeyAuthenticator(auth.keys);
+    case 'jwt':
+      return auth.jwt === undefined ? null : new JwtAuthenticator(auth.jwt, auth.defaults);
+    case 'none':
+      return null;
   }
 }

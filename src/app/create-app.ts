@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
-import type { ValidationError } from '@nestjs/common';
+import { Logger, type ValidationError } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -13,12 +12,9 @@ import { InvalidParametersError } from '../http/problem.js';
 import type { ProviderDescriptor } from '../upstreams/provider-descriptor.js';
 import { LOG_LEVELS, loadConfig } from './app-config.js';
 import { AppModule } from './app.module.js';
+import { frontDoorOptions, openFrontDoor } from './front-door.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { PROVIDERS } from './providers.js';
-
-/** A request id from the caller (an API gateway's, say) is kept when it is sane. */
-const requestId = (header: unknown): string =>
-  typeof header === 'string' && /^[\w.:-]{1,128}$/.test(header) ? header : randomUUID();
 
 /** Builds the gateway exactly as it runs: `main.ts`, the tests and the benchmark all start here. */
 export async function createApp(
@@ -30,22 +26,14 @@ export async function createApp(
   if (env === undefined) await ConfigModule.forRoot();
   const config = loadConfig(env ?? process.env, options.providers ?? PROVIDERS);
   const module = AppModule.forRoot(config, options.clock ?? new SystemClock());
-  const adapter = new FastifyAdapter({
-    genReqId: (request: { headers: Record<string, unknown> }) =>
-      requestId(request.headers['x-request-id']),
-  });
+  const adapter = new FastifyAdapter(frontDoorOptions(config.frontDoor));
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     bufferLogs: true,
   });
   app.useLogger([...LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1)]);
   app.enableShutdownHooks();
-
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onSend', async (request, reply) => {
-      reply.header('x-request-id', request.id);
-    });
+  for (const warning of config.warnings) new Logger('Gateway').warn(warning);
+  await openFrontDoor(app, config.frontDoor);
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(
     new MemoValidationPipe({
@@ -56,9 +44,11 @@ export async function createApp(
       exceptionFactory: (errors) => new InvalidParametersError(errors.map(describeError)),
     }),
   );
-  SwaggerModule.setup('docs', app, buildOpenApiDocument(app, config.providers), {
-    jsonDocumentUrl: 'docs-json',
-  });
+  if (config.frontDoor.docsEnabled) {
+    SwaggerModule.setup('docs', app, buildOpenApiDocument(app, config.providers), {
+      jsonDocumentUrl: 'docs-json',
+    });
+  }
   return app;
 }
 

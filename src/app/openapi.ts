@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { INestApplication } from '@nestjs/common';
 import {
   DocumentBuilder,
@@ -7,6 +8,11 @@ import {
 } from '@nestjs/swagger';
 import { ProblemDto } from '../http/problem.js';
 import type { ConfiguredProvider } from '../upstreams/providers.module.js';
+import { toOpenApi31 } from './openapi-31.js';
+
+/** The package's version is the contract's. */
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string })
+  .version;
 
 /**
  * The OpenAPI document, built from the controllers and DTOs. The providers are the gateway's own
@@ -22,9 +28,29 @@ export function buildOpenApiDocument(
     .setDescription(
       'CINNOX and Kaleyra call logs behind one endpoint: one record shape, one set of filters, one order, one cursor. Errors are `application/problem+json` (RFC 9457).',
     )
-    .setVersion('1.0.0')
+    .setVersion(VERSION)
+    .addServer('/', 'The gateway that serves this document')
+    .addApiKey(
+      {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-API-Key',
+        description: 'An API key (`AUTH_MODE=api-key`).',
+      },
+      'apiKey',
+    )
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'An API key, or a JWT (`AUTH_MODE=jwt`).' },
+      'bearer',
+    )
     .build();
   const document = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] });
+  // Routes without security answer anyone: say so, rather than leave it unsaid.
+  for (const path of Object.values(document.paths)) {
+    for (const operation of [path.get, path.head, path.post, path.put, path.patch, path.delete]) {
+      if (operation !== undefined) operation.security ??= [];
+    }
+  }
   const names = providers.map(({ descriptor }) => descriptor.name);
   for (const parameter of document.paths['/call-logs']?.get?.parameters ?? []) {
     if ('name' in parameter && parameter.name === 'provider') {
@@ -36,5 +62,5 @@ export function buildOpenApiDocument(
     const field = schema?.properties?.provider as SchemaObject | undefined;
     if (field !== undefined) field.enum = names;
   }
-  return document;
+  return toOpenApi31(document);
 }

@@ -3,6 +3,7 @@ import { Clock } from '../domain/clock.js';
 import { Deadline } from '../domain/deadline.js';
 import type { CallLogProvider, Pushdown, SliceResult } from '../upstreams/call-log-provider.js';
 import { UpstreamError } from '../domain/upstream-error.js';
+import { currentContext } from '../http/request-context.js';
 import { type Slice, coveringSlices, narrowerThan, widerThan } from '../domain/slice.js';
 import { CacheSettings } from './cache-settings.js';
 import { CacheStore, type Lease, type StoredEntry } from './cache-store.js';
@@ -69,6 +70,8 @@ export class SliceCache implements OnModuleDestroy {
       }
     }
     if (refresh) {
+      const context = currentContext();
+      if (context !== undefined) context.revalidations += 1;
       return this.shared(key, () =>
         this.fill({ key, provider, slice, pushdown, fallback: entry, outcome: 'refresh' }),
       );
@@ -152,15 +155,21 @@ export class SliceCache implements OnModuleDestroy {
     await this.idle();
   }
 
-  /** One fill per key in this process; the others get its result as `collapsed`. */
+  /**
+   * One fill per key in this process; the others get its result as `collapsed`. A fill refused
+   * because its caller had spent its share of the provider's limit says nothing of the others:
+   * they fill for themselves.
+   */
   private shared(key: string, fill: () => Promise<CachedSliceResult>): Promise<CachedSliceResult> {
     const running = this.inflight.get(key);
     if (running !== undefined) {
-      return running.then((result) => ({
-        ...result,
-        cache: 'collapsed' as const,
-        upstreamRequests: 0,
-      }));
+      return running.then(
+        (result) => ({ ...result, cache: 'collapsed' as const, upstreamRequests: 0 }),
+        (error: unknown) => {
+          if (error instanceof UpstreamError && error.details.callerShare === true) return fill();
+          throw error;
+        },
+      );
     }
     const started = fill().finally(() => this.inflight.delete(key));
     this.inflight.set(key, started);

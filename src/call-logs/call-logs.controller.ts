@@ -1,5 +1,9 @@
-import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiProtected } from '../auth/api-protected.decorator.js';
+import { requireScopes } from '../auth/auth.guard.js';
+import { ANONYMOUS } from '../auth/caller.js';
+import { scopesNeeded } from './call-log-scopes.js';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblemResponse } from '../http/problem.js';
 import { CallLogPageDto } from './call-log.dto.js';
@@ -7,6 +11,7 @@ import { CallLogQueryDto } from './call-log-query.dto.js';
 import { CallLogsService } from './call-logs.service.js';
 
 @ApiTags('call-logs')
+@ApiProtected()
 @Controller('call-logs')
 export class CallLogsController {
   constructor(private readonly service: CallLogsService) {}
@@ -39,6 +44,20 @@ export class CallLogsController {
       },
       'X-Request-Id': {
         description: 'The request id, also in error bodies and the log.',
+        schema: { type: 'string' },
+      },
+      'Cache-Control': {
+        description:
+          '`no-store`; for a page of a pinned window (an explicit `until`, or a cursor), `private, max-age=<s>` while its slices are fresh.',
+        schema: { type: 'string' },
+      },
+      RateLimit: {
+        description:
+          'The caller\'s units left this minute and the seconds until they renew, e.g. `"default";r=598;t=41` (IETF httpapi draft); absent without limits.',
+        schema: { type: 'string' },
+      },
+      'RateLimit-Policy': {
+        description: 'The caller\'s limit, e.g. `"default";q=600;w=60`.',
         schema: { type: 'string' },
       },
     },
@@ -81,13 +100,17 @@ export class CallLogsController {
     @Query() query: CallLogQueryDto,
     @Headers('cache-control') cacheControl: string | undefined,
     @Headers('x-request-timeout') requestTimeout: string | undefined,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string | Buffer> {
-    const refresh = query.refresh === true || /(^|,)\s*no-cache\s*(,|$)/i.test(cacheControl ?? '');
+    const noCache = /(^|,)\s*no-cache\s*(,|$)/i.test(cacheControl ?? '');
+    requireScopes(request.caller ?? ANONYMOUS, scopesNeeded(query, noCache));
+    const refresh = query.refresh === true || noCache;
     const page = await this.service.list(query, { refresh, requestTimeout });
     void reply
       .header('content-type', 'application/json; charset=utf-8')
-      .header('cache-status', page.cacheStatus);
+      .header('cache-status', page.cacheStatus)
+      .header('cache-control', page.cacheControl);
     return page.json;
   }
 }

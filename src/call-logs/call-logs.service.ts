@@ -110,8 +110,9 @@ export class CallLogsService {
     };
     const cut = walk.late || (!walk.done && merged.length <= query.limit);
     // A page the deadline cut short is not the page: it is not kept.
-    if (pageKey !== undefined && !cut && isCacheable(runs)) this.pages.set(pageKey, produced);
-    return present(produced, runs, this.clock.now());
+    const kept = pageKey !== undefined && !cut && isCacheable(runs);
+    if (kept) this.pages.set(pageKey, produced);
+    return present(produced, runs, this.clock.now(), kept);
   }
 }
 

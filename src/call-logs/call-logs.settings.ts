@@ -10,4 +10,6 @@ export abstract class CallLogsSettings {
   abstract readonly requestDeadlineMs: number;
   /** Signs cursors; the same on every replica. */
   abstract readonly cursorSecret: string;
+  /** Upstream requests one request may cause; past them the page is cut short, with a cursor. */
+  abstract readonly maxUpstreamRequests: number;
 }

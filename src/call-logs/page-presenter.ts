@@ -10,6 +10,8 @@ import type { Entry, Run } from './provider-run.js';
 export interface CallLogPage {
   json: string | Buffer;
   cacheStatus: string;
+  /** `no-store`, or for a page that repeats (a pinned window), how long a client may keep it. */
+  cacheControl: string;
 }
 
 /** The records of a page in its order: start time, then id. */
@@ -23,10 +25,16 @@ export function recordsJson(entries: readonly Entry[], includeRaw: boolean): str
   return JSON.stringify(entries.map(({ record }) => (includeRaw ? record : withoutRaw(record))));
 }
 
-/** A page produced now, with its Cache-Status. */
-export function present(page: CachedPage, runs: readonly Run[], now: number): CallLogPage {
+/** A page produced now, with its Cache-Status; `kept` when it is the page of a pinned window. */
+export function present(
+  page: CachedPage,
+  runs: readonly Run[],
+  now: number,
+  kept: boolean,
+): CallLogPage {
   return {
     json: serialize(page),
+    cacheControl: kept ? keepFor(page.freshUntil, now) : 'no-store',
     cacheStatus: cacheStatusHeader(
       runs.map(({ meta, freshUntil }) => cacheState(meta, freshUntil, now)),
     ),
@@ -43,6 +51,7 @@ export function presentAgain(cached: CachedPage, now: number): CallLogPage {
   cached.hitBody ??= Buffer.from(serialize({ ...cached, meta: { ...cached.meta, providers } }));
   return {
     json: cached.hitBody,
+    cacheControl: keepFor(cached.freshUntil, now),
     cacheStatus: cacheStatusHeader(
       providers.map((meta) =>
         cacheState(meta, meta.status === 'ok' ? cached.freshUntil : undefined, now),
@@ -91,4 +100,10 @@ function cacheState(
     ttl: freshUntil === undefined ? undefined : Math.floor((freshUntil - now) / 1000),
     detail: meta.reason ?? meta.error?.code,
   };
+}
+
+/** A page of a pinned window may be kept by the client while every slice of it is fresh. */
+function keepFor(freshUntil: number, now: number): string {
+  const seconds = Math.floor((freshUntil - now) / 1000);
+  return Number.isFinite(seconds) && seconds > 0 ? `private, max-age=${seconds}` : 'no-store';
 }

@@ -6,7 +6,9 @@ import type { Slice } from '../domain/slice.js';
 import { SlicePlan } from '../domain/slice-plan.js';
 import { HOUR } from '../domain/time.js';
 import { matchesFilters } from '../domain/call-log-filters.js';
+import { currentContext } from '../http/request-context.js';
 import type { ResolvedQuery } from './call-log-query.js';
+import { CallLogsSettings } from './call-logs.settings.js';
 import { type Run, deadlinePassed, failRun, isLive } from './provider-run.js';
 
 /** How far a walk got: whether it reached the window's end, where it stands, and whether it was cut. */
@@ -26,7 +28,10 @@ export interface WalkResult {
  */
 @Injectable()
 export class PageWalk {
-  constructor(private readonly slices: SliceCache) {}
+  constructor(
+    private readonly slices: SliceCache,
+    private readonly settings: CallLogsSettings,
+  ) {}
 
   async walk(
     runs: Run[],
@@ -40,6 +45,9 @@ export class PageWalk {
     let edge = plan.position;
     let rounds = 0;
     for (let span = HOUR; live().length > 0 && !deadline.expired;) {
+      // Past its budget of upstream requests the page is cut short, as by the deadline: the
+      // rounds it finished stand, and the cursor goes on from there.
+      if (rounds > 0 && this.spent() >= this.settings.maxUpstreamRequests) break;
       // Time that every provider still walking has behind it is not walked again.
       plan.skipTo(farthestBack(query, live()));
       if (plan.done) break;
@@ -72,6 +80,11 @@ export class PageWalk {
       run.entries = run.entries.filter(({ at, record }) => !beyond(at, record.id));
     }
     return { done: false, edge, late };
+  }
+
+  /** Upstream requests this request has made so far. */
+  private spent(): number {
+    return currentContext()?.upstreamRequests ?? 0;
   }
 
   private async fetchInto(

@@ -22,33 +22,49 @@ import {
 
 type Params = { value: unknown };
 
-const toBool = ({ value }: Params): unknown =>
-  typeof value === 'string'
-    ? ({ true: true, false: false, '1': true, '0': false }[value.trim().toLowerCase()] ?? value)
-    : value;
-const toInt = ({ value }: Params): unknown =>
-  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 const blankToUndefined = ({ value }: Params): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
+const toBool = ({ value }: Params): unknown =>
+  typeof value === 'string' && value.trim() !== ''
+    ? ({ true: true, false: false, '1': true, '0': false }[value.trim().toLowerCase()] ?? value)
+    : blankToUndefined({ value });
+const toInt = ({ value }: Params): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim())
+    ? Number(value)
+    : blankToUndefined({ value });
 
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
+/** Nothing, when `optional` (a blank variable counts as unset). */
+const Optional = (optional: boolean | undefined): PropertyDecorator[] =>
+  optional === true ? [IsOptional()] : [];
+
 /** A whole number from `min` to `max`. */
-export const IntVar = (min: number, max: number): PropertyDecorator =>
-  applyDecorators(Transform(toInt), IsInt(), Min(min), Max(max));
+export const IntVar = (
+  min: number,
+  max: number,
+  options: { optional?: boolean } = {},
+): PropertyDecorator =>
+  applyDecorators(...Optional(options.optional), Transform(toInt), IsInt(), Min(min), Max(max));
 
 /** `true`/`false` (or `1`/`0`). */
-export const FlagVar = (): PropertyDecorator => applyDecorators(Transform(toBool), IsBoolean());
+export const FlagVar = (options: { optional?: boolean } = {}): PropertyDecorator =>
+  applyDecorators(...Optional(options.optional), Transform(toBool), IsBoolean());
 
-/** One of a closed set, after `normalize` (such as upper-casing). */
+/** One of a closed set, after `normalize` (such as upper-casing); or nothing, when `optional`. */
 export const ChoiceVar = (
   values: readonly string[],
-  normalize: (text: string) => string = (text) => text,
-): PropertyDecorator =>
-  applyDecorators(
-    Transform(({ value }: Params) => (typeof value === 'string' ? normalize(value) : value)),
+  options: { normalize?: (text: string) => string; optional?: boolean } = {},
+): PropertyDecorator => {
+  const normalize = options.normalize ?? ((text: string) => text);
+  return applyDecorators(
+    Transform(({ value }: Params) =>
+      typeof value === 'string' ? blankToUndefined({ value: normalize(value) }) : value,
+    ),
+    ...(options.optional === true ? [IsOptional()] : []),
     IsIn(values),
   );
+};
 
 /** An http(s) URL, or nothing. */
 export const UrlVar = (): PropertyDecorator =>

@@ -24,6 +24,8 @@ export class UpstreamError extends Error {
       status?: number;
       upstreamCode?: string | number;
       retryAfterMs?: number;
+      /** Refused because the caller has spent its share of the provider's limit, not the gateway's. */
+      callerShare?: boolean;
     } = {},
   ) {
     super(message);

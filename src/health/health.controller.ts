@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public } from '../auth/access.decorators.js';
 import { CacheStore } from '../cache/cache-store.js';
 import type { StoreHealth } from '../redis/store-health.js';
 import { ProviderRegistry } from '../upstreams/provider-registry.js';
@@ -12,6 +13,7 @@ interface Readiness {
 }
 
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(
@@ -21,6 +23,7 @@ export class HealthController {
 
   /** The process is up. */
   @Get('live')
+  @ApiOperation({ summary: 'The process is up' })
   @ApiOkResponse({ schema: { example: { status: 'ok' } } })
   live(): { status: 'ok' } {
     return { status: 'ok' };
@@ -31,6 +34,9 @@ export class HealthController {
    * still succeed from the providers, so a load balancer should keep sending them.
    */
   @Get('ready')
+  @ApiOperation({
+    summary: 'The gateway can serve: ok, or degraded (the shared cache cannot be reached)',
+  })
   @ApiOkResponse({
     schema: {
       example: {

@@ -5,15 +5,48 @@ import {
   HttpException,
   HttpStatus,
   Logger,
+  NotFoundException,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PROBLEM_CONTENT_TYPE, ProblemError, type ProblemDto } from './problem.js';
 
 const TITLES: Record<number, string> = {
   404: 'Not found',
-  405: 'Method not allowed',
   500: 'Internal error',
 };
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/** A route asked with a method it does not take: 405, with the ones it does. */
+class MethodNotAllowedError extends ProblemError {
+  constructor(
+    private readonly method: string,
+    private readonly allowed: readonly string[],
+  ) {
+    super(`${method} is not a method of this route; it takes ${allowed.join(', ')}`);
+    this.name = 'MethodNotAllowedError';
+  }
+
+  problem(): ReturnType<ProblemError['problem']> {
+    return {
+      type: '/problems/method-not-allowed',
+      title: 'Method not allowed',
+      status: 405,
+      detail: this.message,
+    };
+  }
+
+  override headers(): Record<string, string> {
+    return { allow: this.allowed.join(', ') };
+  }
+}
+
+/** When no route matched: a 405 if the path is a route that takes other methods. */
+function methodNotAllowed(request: FastifyRequest): MethodNotAllowedError | undefined {
+  const url = request.url.split('?')[0];
+  const allowed = METHODS.filter((method) => request.server.hasRoute({ method, url }));
+  return allowed.length > 0 ? new MethodNotAllowedError(request.method, allowed) : undefined;
+}
 
 /**
  * The one place an error becomes a response: every error is `application/problem+json`, and a 5xx
@@ -23,11 +56,14 @@ const TITLES: Record<number, string> = {
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemFilter');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(caught: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    const exception =
+      caught instanceof NotFoundException ? (methodNotAllowed(request) ?? caught) : caught;
     const problem = this.toProblem(exception, request);
+    if (exception instanceof ProblemError) void reply.headers(exception.headers());
     void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
   }
 

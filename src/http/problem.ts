@@ -30,6 +30,14 @@ export class ProblemDto {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+/** Problem types the front door answers itself, before any route: what they mean to a caller. */
+export const FRONT_DOOR_PROBLEMS = {
+  400: { type: '/problems/bad-request', title: 'Bad request' },
+  404: { type: '/problems/not-found', title: 'Not found' },
+  414: { type: '/problems/uri-too-long', title: 'URI too long' },
+  431: { type: '/problems/headers-too-large', title: 'Request headers too large' },
+} as const;
+
 /**
  * An error that is its own answer: the problem the filter sends for it, less what every problem
  * has (`instance`, `requestId`). Errors of the layers above (such as every provider failing)
@@ -37,6 +45,11 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
  */
 export abstract class ProblemError extends Error {
   abstract problem(): Omit<ProblemDto, 'instance' | 'requestId'> & Record<string, unknown>;
+
+  /** Headers the answer carries besides the problem (`WWW-Authenticate`, `Retry-After`, `Allow`). */
+  headers(): Record<string, string> {
+    return {};
+  }
 }
 
 /** A 400 that names each bad parameter; thrown by validation and by the service's own checks. */
@@ -66,10 +79,12 @@ export function ApiProblemResponse(
   status: number,
   description: string,
   example: Partial<ProblemDto>,
-): MethodDecorator {
+  headers?: Record<string, { description: string; schema: { type: 'string' | 'integer' } }>,
+): MethodDecorator & ClassDecorator {
   return ApiResponse({
     status,
     description,
+    ...(headers !== undefined && { headers }),
     content: {
       [PROBLEM_CONTENT_TYPE]: {
         schema: { $ref: getSchemaPath(ProblemDto) },

@@ -21,7 +21,8 @@ class KaleyraVariables {
   @UrlVar() KALEYRA_BASE_URL = 'https://api.kaleyra.io';
   @TextVar() KALEYRA_SID?: string;
   @TextVar() KALEYRA_API_KEY?: string;
-  @ChoiceVar(['POST', 'GET'], (text) => text.trim().toUpperCase()) KALEYRA_METHOD = 'POST';
+  @ChoiceVar(['POST', 'GET'], { normalize: (text) => text.trim().toUpperCase() })
+  KALEYRA_METHOD = 'POST';
   @IntVar(1, 1000) KALEYRA_PAGE_SIZE = KALEYRA_DEFAULT_PAGE_SIZE;
   /** None is published. */
   @IntVar(0, 1_000_000) KALEYRA_RATE_LIMIT_PER_MINUTE = 0;

@@ -18,6 +18,7 @@ import {
 } from 'cockatiel';
 import type { OnModuleDestroy } from '@nestjs/common';
 import type { Deadline } from '../domain/deadline.js';
+import { currentContext } from '../http/request-context.js';
 import { UpstreamError } from '../domain/upstream-error.js';
 import type { CircuitPosition, PolicyObserver } from './policy-observer.js';
 import type { UpstreamIdentity } from './provider-descriptor.js';
@@ -91,6 +92,8 @@ export class ProviderPolicy implements OnModuleDestroy {
 
   /** One upstream request, with `request` given the signal that aborts it; throws only UpstreamError. */
   async run<T>(deadline: Deadline, request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    // The request this one serves: its caller is held to its share, and pays for what it asks.
+    const context = currentContext();
     const retrying = retry(
       handleWhen((error) => this.retryable(error, deadline)),
       {
@@ -112,11 +115,13 @@ export class ProviderPolicy implements OnModuleDestroy {
               const waited = await this.limiter.limiter.take(this.limiter.account, {
                 signal: admitted,
                 deadline,
+                caller: context?.caller,
               });
               this.observer?.limiterWait(this.provider, waited / 1000);
             }
             return this.timeout.execute(async ({ signal: attempt }) => {
               const started = performance.now();
+              if (context !== undefined) context.upstreamRequests += 1;
               try {
                 const result = await request(attempt);
                 this.observer?.attempt(this.provider, (performance.now() - started) / 1000, 'ok');
@@ -143,6 +148,8 @@ export class ProviderPolicy implements OnModuleDestroy {
     if (deadline.signal.aborted) return false;
     if (error instanceof TaskCancelledError) return true;
     if (!(error instanceof UpstreamError) || !error.transient) return false;
+    // A caller's spent share frees only with its window: asking again now would be refused again.
+    if (error.details.callerShare === true) return false;
     return (error.details.retryAfterMs ?? 0) < deadline.remaining();
   }
 

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { parseRedisUrl } from '../../redis/redis-url.js';
 import type { UpstreamIdentity } from '../provider-descriptor.js';
+import { CallerShares } from './caller-shares.js';
 import { MemoryRateLimiter } from './memory-rate-limiter.js';
 import { type UpstreamRateLimiter, replicaShare } from './rate-limiter.js';
 import { RedisRateLimiter } from './redis-rate-limiter.js';
@@ -15,6 +16,8 @@ export class RateLimitSettings {
     /** Start of every key. */
     readonly keyPrefix: string,
     readonly redisTimeoutMs: number,
+    /** The part of a provider's limit one caller may use (0 to 1); 1: all of it. */
+    readonly callerShare: number = 1,
   ) {}
 }
 
@@ -32,16 +35,20 @@ export async function limiterFor(
   // A minute and a second: the provider counts requests as they arrive, and a request granted at
   // the end of one window may arrive a little later than one granted at its start did.
   const limit = { points: ratePerMinute, durationMs: 61_000 };
-  if (url === undefined) return new MemoryRateLimiter({ provider, limit });
+  const shares = (points: number): CallerShares | undefined =>
+    settings.callerShare < 1
+      ? new CallerShares(Math.max(1, Math.floor(points * settings.callerShare)), limit.durationMs)
+      : undefined;
+  if (url === undefined) {
+    return new MemoryRateLimiter({ provider, limit, shares: shares(ratePerMinute) });
+  }
   if (parseRedisUrl(url).cluster) {
     // The limiter speaks to one Redis node; on a Cluster each replica keeps to its share instead.
     new Logger('RateLimiter').warn(
       `${provider.label}: REDIS_URL is a Cluster; each replica keeps to 1/${replicas} of the limit`,
     );
-    return new MemoryRateLimiter({
-      provider,
-      limit: { ...limit, points: replicaShare(ratePerMinute, replicas) },
-    });
+    const points = replicaShare(ratePerMinute, replicas);
+    return new MemoryRateLimiter({ provider, limit: { ...limit, points }, shares: shares(points) });
   }
   return RedisRateLimiter.connect({
     provider,
@@ -50,5 +57,6 @@ export async function limiterFor(
     prefix: `${settings.keyPrefix}rate`,
     expectedReplicas: replicas,
     commandTimeoutMs: settings.redisTimeoutMs,
+    callerShare: settings.callerShare,
   });
 }

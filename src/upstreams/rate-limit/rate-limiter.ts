@@ -5,6 +5,7 @@ import type { Deadline } from '../../domain/deadline.js';
 import { UpstreamError } from '../../domain/upstream-error.js';
 import type { StoreHealth } from '../../redis/store-health.js';
 import type { UpstreamIdentity } from '../provider-descriptor.js';
+import type { CallerShares } from './caller-shares.js';
 
 /** At most `points` upstream requests in any `durationMs` interval. */
 export interface RateLimit {
@@ -16,6 +17,15 @@ export interface RateLimiterOptions {
   provider: UpstreamIdentity;
   limit: RateLimit;
   clock?: Clock;
+  /** Each caller's share of the limit; none: a caller may use all of it. */
+  shares?: CallerShares;
+}
+
+export interface TakeOptions {
+  signal?: AbortSignal;
+  deadline: Deadline;
+  /** The caller on whose behalf the request goes, held to its share of the limit. */
+  caller?: string;
 }
 
 /** Where the limiter keeps its state, and whether it is healthy: the same shape as the cache's. */
@@ -37,12 +47,10 @@ export abstract class UpstreamRateLimiter {
   /**
    * Consumes one request slot of `account` (e.g. `cinnox:<appId>`), waiting for one to free up if
    * the limit is reached. Rejects at once with `upstream_rate_limited` if the slot would free up
-   * only after `deadline`, or when `signal` aborts. Resolves to the ms it waited.
+   * only after `deadline`, or when `signal` aborts, or at once when the caller has spent its share.
+   * Resolves to the ms it waited.
    */
-  abstract take(
-    account: string,
-    options: { signal?: AbortSignal; deadline: Deadline },
-  ): Promise<number>;
+  abstract take(account: string, options: TakeOptions): Promise<number>;
   abstract health(): RateLimiterHealth;
   abstract close(): Promise<void>;
 }
@@ -56,6 +64,7 @@ export abstract class WaitingRateLimiter extends UpstreamRateLimiter {
   /** Aborts every waiting take when the limiter closes. */
   protected readonly lifetime = new AbortController();
   private readonly provider: UpstreamIdentity;
+  protected shares: CallerShares | undefined;
 
   protected constructor(options: RateLimiterOptions) {
     super();
@@ -67,6 +76,7 @@ export abstract class WaitingRateLimiter extends UpstreamRateLimiter {
       throw new Error(`A rate limit needs a duration of at least 1 ms, not ${durationMs}`);
     }
     this.provider = options.provider;
+    this.shares = options.shares;
     this.limit = { points, durationMs };
     this.clock = options.clock ?? new SystemClock();
     // Every waiting take listens on it.
@@ -76,10 +86,20 @@ export abstract class WaitingRateLimiter extends UpstreamRateLimiter {
   /** Whether a slot is free now (and then it is taken), or how long until one may be. */
   protected abstract attempt(account: string): Promise<Attempt>;
 
-  async take(
-    account: string,
-    options: { signal?: AbortSignal; deadline: Deadline },
-  ): Promise<number> {
+  async take(account: string, options: TakeOptions): Promise<number> {
+    const share = options.caller === undefined ? undefined : `${account}|${options.caller}`;
+    if (share !== undefined && this.shares !== undefined && !(await this.shares.take(share))) {
+      throw this.shareSpent(options.caller ?? '');
+    }
+    try {
+      return await this.slot(account, options);
+    } catch (error) {
+      if (share !== undefined) await this.shares?.giveBack(share);
+      throw error;
+    }
+  }
+
+  private async slot(account: string, options: TakeOptions): Promise<number> {
     const started = this.clock.now();
     const stop =
       options.signal === undefined
@@ -98,6 +118,16 @@ export abstract class WaitingRateLimiter extends UpstreamRateLimiter {
         throw this.refusal();
       }
     }
+  }
+
+  /** Refused at once: waiting would not help the others, whose share this is. */
+  private shareSpent(caller: string): UpstreamError {
+    return new UpstreamError(
+      this.provider.name,
+      'upstream_rate_limited',
+      `${caller} has used its share (${this.shares?.points}) of ${this.provider.label}'s limit of ${describeLimit(this.limit)}; the rest is kept for other callers`,
+      { callerShare: true },
+    );
   }
 
   /** With the wait a slot would need, so that nobody retries a wait that cannot fit. */

@@ -11,6 +11,7 @@ import {
   replicaShare,
 } from './rate-limiter.js';
 import { GENERATION_SCRIPT, RESEED_SCRIPT, slidingLogScript } from './redis-scripts.js';
+import { CallerShares } from './caller-shares.js';
 import { SlidingLog } from './sliding-log.js';
 
 export interface RedisRateLimiterOptions extends RateLimiterOptions, GuardOptions {
@@ -23,6 +24,8 @@ export interface RedisRateLimiterOptions extends RateLimiterOptions, GuardOption
    * `floor(points / expectedReplicas)` on its own so that the fleet stays under the limit. Default 2.
    */
   expectedReplicas?: number;
+  /** Each caller's share of the limit (0 to 1), counted in the same Redis; none: no shares. */
+  callerShare?: number;
   /** How long `connect()` waits for the first ready connection before going on degraded; 1000. */
   startupTimeoutMs?: number;
 }
@@ -93,6 +96,13 @@ export class RedisRateLimiter extends WaitingRateLimiter {
       options,
     );
     this.client = this.redis.client;
+    if (options.callerShare !== undefined && options.callerShare < 1) {
+      this.shares = new CallerShares(
+        Math.max(1, Math.floor(this.limit.points * options.callerShare)),
+        this.limit.durationMs,
+        { redis: this.redis, prefix: `${options.prefix}:share`, replicas },
+      );
+    }
     this.prefix = options.prefix;
     this.local = new SlidingLog(this.limit.durationMs, this.clock);
     this.unsynced = new SlidingLog(this.limit.durationMs, this.clock);

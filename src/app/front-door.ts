@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import { FRONT_DOOR_PROBLEMS, PROBLEM_CONTENT_TYPE } from '../http/problem.js';
+import { runInContext } from '../http/request-context.js';
+
+/** What the gateway lets through its door, and how it stands behind a proxy. */
+export interface FrontDoorSettings {
+  /**
+   * Fastify's `trustProxy`: whether to take the client's address from `X-Forwarded-For`: from
+   * any proxy (true), none (false), or the proxies at these addresses and CIDRs.
+   */
+  trustProxy: boolean | string;
+  /** Origins a browser may call from; empty: CORS is off. */
+  corsOrigins: readonly string[];
+  docsEnabled: boolean;
+}
+
+/** Longer URLs are refused with 414 (longer still, Node refuses the headers with 431). */
+const MAX_URL_LENGTH = 8_192;
+
+/** The files Swagger UI needs; the rest of its folder (package.json, source maps) is not served. */
+const DOCS_FILES = new Set([
+  '/docs',
+  '/docs/',
+  '/docs/index.html',
+  '/docs/swagger-ui.css',
+  '/docs/swagger-ui-bundle.js',
+  '/docs/swagger-ui-standalone-preset.js',
+  '/docs/swagger-ui-init.js',
+  '/docs/favicon-32x32.png',
+  '/docs/favicon-16x16.png',
+]);
+
+/** A request id from the caller (an API gateway's, say) is kept when it is sane. */
+const requestId = (header: unknown): string =>
+  typeof header === 'string' && /^[\w.:-]{1,128}$/.test(header) ? header : randomUUID();
+
+/** The Fastify options of the door: request ids, the proxy, and errors before any request exists. */
+export function frontDoorOptions(settings: FrontDoorSettings): FastifyServerOptions {
+  return {
+    genReqId: (request) => requestId(request.headers['x-request-id']),
+    trustProxy: settings.trustProxy,
+    clientErrorHandler: refuseMalformed,
+    frameworkErrors: (error, request, reply) => {
+      void problem(reply, request, 400, `the request cannot be read: ${error.message}`);
+    },
+  };
+}
+
+/**
+ * What every answer goes through: a context for the request, security headers (with a CSP that
+ * Swagger UI works under), CORS only for the configured origins, only Swagger UI's own files under
+ * /docs, and `Cache-Control: no-store` unless the answer says otherwise.
+ */
+export async function openFrontDoor(
+  app: NestFastifyApplication,
+  settings: FrontDoorSettings,
+): Promise<void> {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.decorateRequest('caller', null);
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    runInContext(
+      { requestId: request.id, caller: undefined, upstreamRequests: 0, revalidations: 0 },
+      done,
+    );
+  });
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (request.url.length > MAX_URL_LENGTH) {
+      return problem(reply, request, 414, `the URL is longer than ${MAX_URL_LENGTH} characters`);
+    }
+    const path = request.url.split('?')[0];
+    if (
+      (path === '/docs' || path.startsWith('/docs/')) &&
+      !(settings.docsEnabled && DOCS_FILES.has(path))
+    ) {
+      return problem(reply, request, 404, `${path} is not served`);
+    }
+  });
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        baseUri: ["'self'"],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        imgSrc: ["'self'", 'data:'],
+        objectSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        scriptSrcAttr: ["'none'"],
+        // Swagger UI styles its elements inline.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+      },
+    },
+    // A JSON API is fetched from other sites' pages only through CORS, which decides on its own.
+    crossOriginResourcePolicy: {
+      policy: settings.corsOrigins.length > 0 ? 'cross-origin' : 'same-origin',
+    },
+    hsts: { maxAge: 15_552_000, includeSubDomains: true },
+    frameguard: { action: 'deny' },
+  });
+  if (settings.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: [...settings.corsOrigins],
+      methods: ['GET', 'HEAD'],
+      allowedHeaders: [
+        'Authorization',
+        'X-API-Key',
+        'X-Request-Id',
+        'X-Request-Timeout',
+        'Cache-Control',
+      ],
+      exposedHeaders: [
+        'Cache-Status',
+        'X-Request-Id',
+        'RateLimit',
+        'RateLimit-Policy',
+        'Retry-After',
+      ],
+      maxAge: 600,
+    });
+  }
+}
+
+/** A problem answered by the door itself. */
+function problem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  status: keyof typeof FRONT_DOOR_PROBLEMS,
+  detail: string,
+): FastifyReply {
+  return reply
+    .code(status)
+    .header('content-type', PROBLEM_CONTENT_TYPE)
+    .send({
+      instance: request.url.slice(0, 200),
+      requestId: String(request.id),
+      ...FRONT_DOOR_PROBLEMS[status],
+      status,
+      detail,
+    });
+}
+
+/**
+ * A request Node could not parse (headers too large: 431; anything else: 400), answered as a
+ * problem on the raw socket, since no request exists yet.
+ */
+function refuseMalformed(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const body = JSON.stringify({
+    requestId: randomUUID(),
+    ...FRONT_DOOR_PROBLEMS[status],
+    status,
+    detail:
+      status === 431
+        ? 'the request line and headers are larger than the gateway reads'
+        : 'the request is not well-formed HTTP',
+  });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
