@@ -226,7 +226,8 @@ describe('upstream paging that cannot lose a record', () => {
         });
         expect(kaleyra?.error?.message).toMatch(/counted \d+ records .* no way of paging/);
         expect(body.data.every((record) => record.provider === 'cinnox')).toBe(true);
-        expect(body.page.nextCursor).not.toBeNull();
+        // Kaleyra's records are still owed: by the walk going on, or by its resume cursor.
+        expect(body.page.nextCursor ?? body.page.resumeCursor).not.toBeNull();
       } finally {
         await gateway.close();
       }

@@ -33,19 +33,31 @@ describe('one slow or failing provider never takes the endpoint down', () => {
   let sims: Simulators;
   let gateway: Gateway;
   /**
-   * A closed hour nobody asked for yet: one slice, one upstream page per provider, and no cached
-   * copy that could stand in for a failure.
+   * A closed hour nobody asked for yet, that both providers had calls in: one slice, one upstream
+   * page per provider, and no cached copy that could stand in for a failure.
    */
-  let hour = Math.floor(PINNED_NOW / HOUR) * HOUR - 30 * HOUR;
+  let hour: number;
   let query: Record<string, string>;
+  /** The closed hours both providers had calls in, latest first, from 30 hours back. */
+  let busyHours: number[];
   beforeEach(() => {
-    hour -= HOUR;
+    hour = busyHours.shift() ?? Number.NaN;
     query = { since: iso(hour), until: iso(hour + HOUR) };
   });
   const kaleyraOf = (body: unknown) => (body as PageBody).meta.providers[1];
 
   beforeAll(async () => {
     sims = await startSimulators({ seed: 13 });
+    const latest = Math.floor(PINNED_NOW / HOUR) * HOUR - 30 * HOUR;
+    const callsIn = new Map<number, Set<string>>();
+    for (const record of oracle(sims, { since: latest - 6 * 24 * HOUR, until: latest })) {
+      const at = Math.floor(Date.parse(record.startedAt) / HOUR) * HOUR;
+      callsIn.set(at, (callsIn.get(at) ?? new Set()).add(record.provider));
+    }
+    busyHours = [...callsIn]
+      .filter(([, providers]) => providers.size === 2)
+      .map(([at]) => at)
+      .sort((a, b) => b - a);
   });
 
   // A gateway per test: circuit breakers remember, and each test starts from a closed circuit.
@@ -218,10 +230,11 @@ describe('one slow or failing provider never takes the endpoint down', () => {
     };
 
   it('a walk resumes a provider that failed mid-walk: every record exactly once, each page in order', async () => {
-    const window = { since: hour - 23 * HOUR, until: hour + HOUR };
+    // Three days hold a working day whatever day it is: enough CINNOX records that the pages
+    // without Kaleyra do not reach the end of the window.
+    const window = { since: hour - 71 * HOUR, until: hour + HOUR };
     const seen: string[] = [];
     const next = pageOf({ since: iso(window.since), until: iso(window.until), limit: '10' }, seen);
-    // Enough CINNOX records that the pages without Kaleyra do not reach the end of the window.
     expect(
       oracle(sims, window).filter((record) => record.provider === 'cinnox').length,
     ).toBeGreaterThan(50);
@@ -260,8 +273,9 @@ describe('one slow or failing provider never takes the endpoint down', () => {
   });
 
   it('a walk ends while a provider is down, and its resumeCursor brings exactly what that provider missed', async () => {
-    const window = { since: hour - 6 * HOUR, until: hour + HOUR };
-    const limit = 7;
+    // Two days: more than a page of each provider's calls, even over a weekend.
+    const window = { since: hour - 47 * HOUR, until: hour + HOUR };
+    const limit = 25;
     const seen: string[] = [];
     const walkQuery = { since: iso(window.since), until: iso(window.until), limit: String(limit) };
     const next = pageOf(walkQuery, seen);
@@ -441,6 +455,16 @@ describe('the rate limit of a provider account, across replicas', () => {
   });
 
   it('two replicas sharing Redis never ask CINNOX more than its limit between them', async () => {
+    // Six hours that CINNOX had calls in (the quiet hours of its nights have none), whatever
+    // instant the test's world starts at; found before the gateways start, as it takes a while.
+    const latest = Math.floor(PINNED_NOW / HOUR) * HOUR - 50 * HOUR;
+    const hours = new Set(
+      oracle(sims, { since: latest - 3 * 24 * HOUR, until: latest + HOUR })
+        .filter((record) => record.provider === 'cinnox')
+        .map((record) => Math.floor(Date.parse(record.startedAt) / HOUR) * HOUR),
+    );
+    const busy = [...hours].sort((a, b) => b - a).slice(0, 6);
+    expect(busy).toHaveLength(6);
     const env = gatewayEnv(sims, {
       REDIS_URL,
       CACHE_PREFIX: prefix,
@@ -450,10 +474,8 @@ describe('the rate limit of a provider account, across replicas', () => {
     const replicas = [await startGateway(env, sims.clock), await startGateway(env, sims.clock)];
     try {
       resetStats(sims);
-      const base = Math.floor(PINNED_NOW / HOUR) * HOUR - 50 * HOUR;
       const responses = [];
-      for (let i = 0; i < 6; i += 1) {
-        const since = base - i * HOUR;
+      for (const [i, since] of busy.entries()) {
         const started = performance.now();
         const response = await replicas[i % 2].http
           .get('/call-logs')

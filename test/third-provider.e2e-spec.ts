@@ -70,12 +70,12 @@ describe('a third provider, added to the list', () => {
   });
 
   it('walks a window over three providers: every record exactly once, in order', async () => {
-    const { records, pages } = await walk(gateway.http, query({ limit: '97' }));
+    const { records, pages } = await walk(gateway.http, query({ limit: '37' }));
     expect(new Set(records.map((record) => record.provider))).toEqual(
       new Set(['cinnox', 'kaleyra', 'acme']),
     );
     expect(everything.filter((record) => record.provider === 'acme').length).toBeGreaterThan(100);
-    expect(pages).toBeGreaterThan(5);
+    expect(pages).toBe(Math.ceil(everything.length / 37));
     expect(ids(records)).toEqual(ids(everything));
   });
 
