@@ -43,7 +43,19 @@ describe('the committed OpenAPI document', () => {
         'X-Request-Timeout',
       ].sort(),
     );
-    expect(Object.keys(operation?.responses ?? {}).sort()).toEqual(['200', '400', '502', '504']);
+    expect(Object.keys(operation?.responses ?? {}).sort()).toEqual([
+      '200',
+      '400',
+      '401',
+      '403',
+      '429',
+      '502',
+      '504',
+    ]);
+    // Either credential: an API key header, or a Bearer key or token.
+    expect(operation?.security).toEqual([{ apiKey: [] }, { bearer: [] }]);
+    expect(document.paths['/health/live']?.get?.security).toEqual([]);
+    expect(document.openapi).toBe('3.1.0');
     expect(document.components?.schemas).toHaveProperty('ProblemDto');
     expect(document.components?.schemas).toHaveProperty('CallLogDto');
   });

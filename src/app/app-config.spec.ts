@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from '@jest/globals';
+import { parse } from 'dotenv';
 import type { KaleyraUpstreamSettings } from '../kaleyra/kaleyra.config.js';
 import { ConfigValidationError } from '../config/read-variables.js';
 import { type AppConfig, loadConfig } from './app-config.js';
@@ -139,6 +141,18 @@ describe('loadConfig', () => {
     expect(problems).toContain('CINNOX_APP_ID and CINNOX_APP_TOKEN are required in production');
     expect(problems).toContain('KALEYRA_SID and KALEYRA_API_KEY are required in production');
     expect(problems).toContain('CURSOR_SECRET is required in production');
+  });
+
+  it('takes the example environment file as it is', async () => {
+    const text = await readFile(new URL('../../.env.example', import.meta.url), 'utf8');
+    const config = loadConfig(parse(text));
+    expect(config.auth.mode).toBe('none');
+    expect(config.frontDoor).toMatchObject({
+      trustProxy: false,
+      corsOrigins: [],
+      docsEnabled: true,
+    });
+    expect(config.metricsPort).toBeUndefined();
   });
 
   it('never puts a secret in its messages', () => {
