@@ -348,6 +348,39 @@ describe('one slow or failing provider never takes the endpoint down', () => {
     expect([...seen].sort()).toEqual(ids(oracle(sims, window)).sort());
   });
 
+  it('a page past its budget of upstream requests is cut short, and its cursor goes on', async () => {
+    const frugal = await startGateway(
+      gatewayEnv(sims, { MAX_UPSTREAM_REQUESTS_PER_REQUEST: '4' }),
+      sims.clock,
+    );
+    try {
+      const window = { since: hour - 4 * 24 * HOUR, until: hour };
+      // Rare calls, filtered in the gateway: a page walks many slices to find 500.
+      const walkQuery = {
+        since: iso(window.since),
+        until: iso(window.until),
+        limit: '500',
+        minDuration: '600',
+      };
+      resetStats(sims);
+      const first = await frugal.http.get('/call-logs').query(walkQuery);
+      expect(first.status).toBe(200);
+      const body = first.body as PageBody;
+      const spent = body.meta.providers.reduce((sum, meta) => sum + meta.upstreamRequests, 0);
+      // The budget is read between rounds: the round that crosses it is the page's last.
+      expect(spent).toBeGreaterThanOrEqual(4);
+      expect(spent).toBeLessThan(20);
+      expect(body.data.length).toBeLessThan(500);
+      expect(body.page.nextCursor).not.toBeNull();
+      const { records } = await walk(frugal.http, walkQuery);
+      const expected = ids(oracle(sims, window, (record) => (record.durationSeconds ?? 0) >= 600));
+      expect(expected.length).toBeGreaterThan(0);
+      expect(ids(records)).toEqual(expected);
+    } finally {
+      await frugal.close();
+    }
+  });
+
   it('the deadline cuts a walk that never waits for I/O: the clock stops it, and each cursor goes on', async () => {
     // Every read of this gateway's clock moves it on by half a millisecond, as work would: its
     // deadlines pass by the clock alone, however fast the machine.

@@ -143,6 +143,21 @@ describe('loadConfig', () => {
     expect(problems).toContain('CURSOR_SECRET is required in production');
   });
 
+  it('allows AUTH_MODE=none in production only when named, with a warning', () => {
+    const production = {
+      NODE_ENV: 'production',
+      CURSOR_SECRET: 'a-production-cursor-key',
+      CINNOX_ENABLED: 'false',
+      KALEYRA_BASE_URL: 'https://api.kaleyra.io',
+      KALEYRA_SID: 'sid',
+      KALEYRA_API_KEY: 'key',
+    };
+    expect(problemsOf(production)).toEqual([expect.stringMatching(/^AUTH_MODE is required/)]);
+    const config = loadConfig({ ...production, AUTH_MODE: 'none' });
+    expect(config.auth.mode).toBe('none');
+    expect(config.warnings).toEqual([expect.stringContaining('AUTH_MODE=none in production')]);
+  });
+
   it('takes the example environment file as it is', async () => {
     const text = await readFile(new URL('../../.env.example', import.meta.url), 'utf8');
     const config = loadConfig(parse(text));
