@@ -1,4 +1,6 @@
-import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { INestApplication } from '@nestjs/common';
 import {
   DocumentBuilder,
@@ -10,9 +12,15 @@ import { ProblemDto } from '../http/problem.js';
 import type { ConfiguredProvider } from '../upstreams/providers.module.js';
 import { toOpenApi31 } from './openapi-31.js';
 
-/** The package's version is the contract's. */
-const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string })
-  .version;
+/** The package's version is the contract's: the nearest package.json above this file's. */
+const VERSION = ((): string => {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file))
+      return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+    if (dirname(dir) === dir) throw new Error('no package.json above the gateway’s code');
+  }
+})();
 
 /**
  * The OpenAPI document, built from the controllers and DTOs. The providers are the gateway's own

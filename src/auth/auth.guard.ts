@@ -7,6 +7,8 @@ import { ForbiddenError, UnauthenticatedError } from './auth-errors.js';
 import { Authenticator } from './authenticator.js';
 import { ANONYMOUS, type Caller, type Scope } from './caller.js';
 
+type Access = 'public' | ReadonlyArray<{ scope: Scope; because: string }>;
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** Who is calling, once the guard has let the request in. */
@@ -21,6 +23,8 @@ declare module 'fastify' {
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly access = new WeakMap<object, Access>();
+
   constructor(
     private readonly reflector: Reflector,
     /** Null with `AUTH_MODE=none`. */
@@ -28,19 +32,34 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets) === true) return true;
+    const access = this.accessOf(context);
+    if (access === 'public') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const caller = await this.callerOf(request);
     request.caller = caller;
     const known = currentContext();
     if (known !== undefined && caller !== ANONYMOUS) known.caller = caller.name;
-    const scopes = this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES, targets);
-    requireScopes(
-      caller,
-      (scopes ?? []).map((scope) => ({ scope, because: 'this route' })),
-    );
+    requireScopes(caller, access);
     return true;
+  }
+
+  /** A route's access, read from its decorators once: public, or the scopes it needs. */
+  private accessOf(context: ExecutionContext): Access {
+    const handler = context.getHandler();
+    let access = this.access.get(handler);
+    if (access === undefined) {
+      const targets = [handler, context.getClass()];
+      const scopes = this.reflector.getAllAndOverride<Scope[] | undefined>(
+        REQUIRED_SCOPES,
+        targets,
+      );
+      access =
+        this.reflector.getAllAndOverride<boolean>(PUBLIC, targets) === true
+          ? 'public'
+          : (scopes ?? []).map((scope) => ({ scope, because: 'this route' }));
+      this.access.set(handler, access);
+    }
+    return access;
   }
 
   private async callerOf(request: FastifyRequest): Promise<Caller> {

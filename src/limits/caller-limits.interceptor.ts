@@ -20,7 +20,9 @@ export class CallerLimitsInterceptor implements NestInterceptor {
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const http = context.switchToHttp();
     const caller = http.getRequest<FastifyRequest>().caller;
-    if (caller === null) return next.handle();
+    if (caller === null || (caller.ratePerMinute === 0 && caller.maxConcurrent === 0)) {
+      return next.handle();
+    }
     const admission = await this.limits.admit(caller);
     void http.getResponse<FastifyReply>().headers(admission.headers);
     const request = currentContext();
