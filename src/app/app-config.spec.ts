@@ -158,6 +158,23 @@ describe('loadConfig', () => {
     expect(config.warnings).toEqual([expect.stringContaining('AUTH_MODE=none in production')]);
   });
 
+  it('reads who may call from a browser and which proxies to believe', () => {
+    expect(loadConfig({ TRUST_PROXY: 'true' }).frontDoor.trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8,192.168.1.7' }).frontDoor.trustProxy).toBe(
+      '10.0.0.0/8,192.168.1.7',
+    );
+    expect(loadConfig({}).frontDoor.trustProxy).toBe(false);
+    expect(
+      loadConfig({ CORS_ORIGINS: 'https://a.example,http://b.example:8080' }).frontDoor,
+    ).toMatchObject({
+      corsOrigins: ['https://a.example', 'http://b.example:8080'],
+    });
+    expect(problemsOf({ TRUST_PROXY: 'sometimes', CORS_ORIGINS: 'a.example' })).toEqual([
+      expect.stringMatching(/^TRUST_PROXY must be/),
+      expect.stringMatching(/^CORS_ORIGINS must be/),
+    ]);
+  });
+
   it('takes the example environment file as it is', async () => {
     const text = await readFile(new URL('../../.env.example', import.meta.url), 'utf8');
     const config = loadConfig(parse(text));
