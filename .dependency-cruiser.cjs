@@ -5,11 +5,12 @@
  */
 const LAYERS = [
   ['domain', 'config'],
-  ['redis', 'http'],
+  ['redis', 'http', 'tracing'],
+  ['logging'],
   ['upstreams', 'sandbox', 'auth'],
-  ['cinnox', 'kaleyra', 'metrics', 'limits'],
+  ['cinnox', 'kaleyra', 'limits'],
   ['cache'],
-  ['call-logs', 'health'],
+  ['call-logs', 'health', 'metrics'],
   ['app'],
   ['bin'],
 ];

@@ -11,14 +11,13 @@ import {
   type Environment,
   readVariables,
 } from '../config/read-variables.js';
-import { ChoiceVar, FlagVar, IntVar, PatternVar, TextVar } from '../config/variables.js';
+import { ChoiceVar, FlagVar, IntVar, PatternVar, TextVar, UrlVar } from '../config/variables.js';
+import type { TracingSettings } from '../tracing/tracing.js';
 import type { ProviderDescriptor } from '../upstreams/provider-descriptor.js';
 import type { ConfiguredProvider } from '../upstreams/providers.module.js';
 import { RateLimitSettings } from '../upstreams/rate-limit/limiter-for.js';
+import { LOG_LEVELS, type LogLevel, type LoggingSettings } from '../logging/logger.js';
 import { PROVIDERS } from './providers.js';
-
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /**
  * The gateway's own variables, one line each; every provider reads its own (`<PROVIDER>_*`, in its
@@ -29,6 +28,7 @@ class GatewayVariables {
   @IntVar(0, 65535) PORT = 3000;
   @TextVar() HOST?: string;
   @ChoiceVar(LOG_LEVELS) LOG_LEVEL = 'log';
+  @ChoiceVar(['json', 'pretty'], { optional: true }) LOG_FORMAT?: 'json' | 'pretty';
   @IntVar(1, 1000) RATE_LIMIT_REPLICAS = 2;
   @PatternVar(
     /^rediss?:\/\/[^,\s]+(,rediss?:\/\/[^,\s]+)*$/,
@@ -69,13 +69,19 @@ class GatewayVariables {
   CORS_ORIGINS?: string;
   @FlagVar({ optional: true }) DOCS_ENABLED?: boolean;
   @IntVar(0, 65535, { optional: true }) METRICS_PORT?: number;
+  @IntVar(0, 600_000) SHUTDOWN_GRACE_MS = 10_000;
+  @UrlVar() OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  @TextVar() OTEL_SERVICE_NAME?: string;
 }
 
 /** The validated, typed configuration: the only thing that reads the environment. */
 export abstract class AppConfig {
   abstract readonly env: 'development' | 'test' | 'production';
   abstract readonly http: { port: number; host: string };
-  abstract readonly logLevel: LogLevel;
+  abstract readonly logging: LoggingSettings;
+  abstract readonly tracing: TracingSettings;
+  /** How long a shutdown may wait for the requests in flight. */
+  abstract readonly shutdownGraceMs: number;
   /** Every provider of the gateway's list, enabled or not, with its settings. */
   abstract readonly providers: readonly ConfiguredProvider[];
   abstract readonly rateLimits: RateLimitSettings;
@@ -122,7 +128,16 @@ export function loadConfig(
   return {
     env: vars.NODE_ENV as AppConfig['env'],
     http: { port: vars.PORT, host: vars.HOST ?? '0.0.0.0' },
-    logLevel: vars.LOG_LEVEL as LogLevel,
+    logging: {
+      level: vars.LOG_LEVEL as LogLevel,
+      // Pretty for a person at a terminal; one JSON object a line for everything else.
+      format: vars.LOG_FORMAT ?? (!production && process.stdout.isTTY ? 'pretty' : 'json'),
+      secrets: [
+        ...providers.flatMap(({ settings }) => settings.credentials?.secret ?? []),
+        ...(vars.CURSOR_SECRET === undefined ? [] : [vars.CURSOR_SECRET]),
+        ...(vars.REDIS_URL === undefined ? [] : redisPasswords(vars.REDIS_URL)),
+      ],
+    },
     providers,
     rateLimits: new RateLimitSettings(
       vars.RATE_LIMIT_REPLICAS,
@@ -166,6 +181,11 @@ export function loadConfig(
       docsEnabled: vars.DOCS_ENABLED ?? !production,
     },
     metricsPort: vars.METRICS_PORT,
+    shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
+    tracing: {
+      endpoint: vars.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: vars.OTEL_SERVICE_NAME ?? 'call-log-gateway',
+    },
     warnings: auth.warnings,
   };
 }
@@ -173,4 +193,16 @@ export function loadConfig(
 function trustProxyOf(value: string | undefined): FrontDoorSettings['trustProxy'] {
   if (value === undefined || value === 'false') return false;
   return value === 'true' ? true : value;
+}
+
+/** The passwords in a Redis URL (or in each of a Cluster's), which the logs must not show. */
+function redisPasswords(urls: string): string[] {
+  return urls.split(',').flatMap((url) => {
+    try {
+      const { password } = new URL(url);
+      return password === '' ? [] : [decodeURIComponent(password)];
+    } catch {
+      return [];
+    }
+  });
 }

@@ -7,7 +7,10 @@ import { Authenticator } from '../auth/authenticator.js';
 import { JwtAuthenticator } from '../auth/jwt-authenticator.js';
 import { CallerLimits, LimitsSettings } from '../limits/caller-limits.js';
 import { CallerLimitsInterceptor } from '../limits/caller-limits.interceptor.js';
+import { CacheObserver } from '../cache/cache-observer.js';
 import { CacheSettings } from '../cache/cache-settings.js';
+import { AppLogger } from '../logging/app-logger.js';
+import { Tracing } from '../tracing/tracing.js';
 import { CacheStore } from '../cache/cache-store.js';
 import { MemoryCacheStore } from '../cache/memory-cache-store.js';
 import { RedisCacheStore } from '../cache/redis-cache-store.js';
@@ -19,6 +22,7 @@ import { PageCache } from '../call-logs/page-cache.js';
 import { PageWalk } from '../call-logs/page-walk.js';
 import { Clock } from '../domain/clock.js';
 import { HealthController } from '../health/health.controller.js';
+import { Lifecycle } from '../health/lifecycle.js';
 import { MetricsController } from '../metrics/metrics.controller.js';
 import { MetricsListener } from '../metrics/metrics-listener.js';
 import { Metrics } from '../metrics/metrics.js';
@@ -33,7 +37,12 @@ import { AppConfig } from './app-config.js';
  */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, clock: Clock): DynamicModule {
+  static forRoot(
+    config: AppConfig,
+    clock: Clock,
+    tracing: Tracing,
+    logger: AppLogger,
+  ): DynamicModule {
     return {
       module: AppModule,
       global: true,
@@ -57,7 +66,11 @@ export class AppModule {
           useFactory: () => new CallerLimits(config.limits),
         },
         { provide: APP_INTERCEPTOR, useClass: CallerLimitsInterceptor },
+        { provide: Tracing, useValue: tracing },
+        { provide: AppLogger, useValue: logger },
+        Lifecycle,
         Metrics,
+        { provide: CacheObserver, useExisting: Metrics },
         {
           provide: MetricsListener,
           inject: [Metrics],
@@ -82,7 +95,7 @@ export class AppModule {
         PageWalk,
         CallLogsService,
       ],
-      exports: [AppConfig, Clock, Metrics, PolicyObserver, RateLimitSettings],
+      exports: [AppConfig, Clock, Metrics, PolicyObserver, RateLimitSettings, Tracing],
     };
   }
 }

@@ -2,11 +2,29 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import cors from '@fastify/cors';
+import {
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  propagation,
+  trace,
+} from '@opentelemetry/api';
 import helmet from 'helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { FRONT_DOOR_PROBLEMS, PROBLEM_CONTENT_TYPE } from '../http/problem.js';
-import { runInContext } from '../http/request-context.js';
+import { type RequestContext, runInContext } from '../http/request-context.js';
+import type { Tracing } from '../tracing/tracing.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request's context, as the code serving it sees it. */
+    context: RequestContext | null;
+    /** The request's span. */
+    span: Span | null;
+  }
+}
 
 /** What the gateway lets through its door, and how it stands behind a proxy. */
 export interface FrontDoorSettings {
@@ -60,9 +78,12 @@ export function frontDoorOptions(settings: FrontDoorSettings): FastifyServerOpti
 export async function openFrontDoor(
   app: NestFastifyApplication,
   settings: FrontDoorSettings,
+  tracing: Tracing,
 ): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.decorateRequest('caller', null);
+  fastify.decorateRequest('context', null);
+  fastify.decorateRequest('span', null);
   // Built once: @fastify/helmet builds this middleware again for every request, which halved the
   // requests a second a warm page could be served at.
   const secure = helmet({
@@ -99,10 +120,42 @@ export async function openFrontDoor(
     }
     // Helmet 8 throws rather than passing an error on.
     secure(request.raw, reply.raw, () => undefined);
-    runInContext(
-      { requestId: request.id, caller: undefined, upstreamRequests: 0, revalidations: 0 },
-      done,
+    const context = {
+      requestId: request.id,
+      caller: undefined,
+      upstreamRequests: 0,
+      revalidations: 0,
+    };
+    // The request's span, continuing the caller's trace when it sends a `traceparent`.
+    const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+    const route = request.routeOptions.url ?? 'unmatched';
+    const span = tracing.tracer.startSpan(
+      `${request.method} ${route}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'http.request.method': request.method,
+          'http.route': route,
+          'call_log.request_id': request.id,
+        },
+      },
+      parent,
     );
+    // Kept on the request too: the response is written outside the request's context.
+    request.context = context;
+    request.span = span;
+    runInContext(context, done, trace.setSpan(parent, span));
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const span = request.span;
+    if (span !== null) {
+      span.setAttribute('http.response.status_code', reply.statusCode);
+      const caller = request.context?.caller;
+      if (caller !== undefined) span.setAttribute('call_log.caller', caller);
+      if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    }
+    done();
   });
   fastify.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);

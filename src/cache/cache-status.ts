@@ -1,4 +1,4 @@
-import type { CacheOutcome } from './slice-cache.js';
+import type { CacheOutcome } from './cache-observer.js';
 
 /** What the Cache-Status header says of one provider on one page. */
 export interface ProviderCacheState {

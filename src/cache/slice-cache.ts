@@ -5,19 +5,14 @@ import type { CallLogProvider, Pushdown, SliceResult } from '../upstreams/call-l
 import { UpstreamError } from '../domain/upstream-error.js';
 import { currentContext } from '../http/request-context.js';
 import { type Slice, coveringSlices, narrowerThan, widerThan } from '../domain/slice.js';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { Tracing } from '../tracing/tracing.js';
+import { type CacheOutcome, CacheObserver } from './cache-observer.js';
 import { CacheSettings } from './cache-settings.js';
 import { CacheStore, type Lease, type StoredEntry } from './cache-store.js';
 import { type Decoded, DecodedSlices } from './decoded-slices.js';
 import { encodeSlice } from './slice-codec.js';
 import { sliceKey } from './slice-key.js';
-
-/**
- * How a slice was served: `hit` fresh from the cache; `stale` past its freshness and refreshed in
- * the background; `miss` fetched (and stored); `collapsed` filled by a concurrent fetch of the same
- * slice, here or on another replica; `refresh` fetched because the caller asked to revalidate;
- * `stale-if-error` stale, because the fetch failed.
- */
-export type CacheOutcome = 'hit' | 'stale' | 'miss' | 'collapsed' | 'refresh' | 'stale-if-error';
 
 export interface CachedSliceResult extends SliceResult {
   cache: CacheOutcome;
@@ -45,6 +40,8 @@ export class SliceCache implements OnModuleDestroy {
     private readonly store: CacheStore,
     private readonly clock: Clock,
     private readonly settings: CacheSettings,
+    private readonly observer: CacheObserver,
+    private readonly tracing: Tracing,
   ) {
     this.decoded = new DecodedSlices(settings.localMaxRecords, clock);
   }
@@ -54,6 +51,17 @@ export class SliceCache implements OnModuleDestroy {
     slice: Slice,
     pushdown: Pushdown,
     refresh = false,
+  ): Promise<CachedSliceResult> {
+    const result = await this.serve(provider, slice, pushdown, refresh);
+    this.observer.served(provider.name, result.cache);
+    return result;
+  }
+
+  private async serve(
+    provider: CallLogProvider,
+    slice: Slice,
+    pushdown: Pushdown,
+    refresh: boolean,
   ): Promise<CachedSliceResult> {
     const key = sliceKey(provider, slice, pushdown);
     const local = refresh ? undefined : this.decoded.fresh(key);
@@ -205,7 +213,36 @@ export class SliceCache implements OnModuleDestroy {
     return this.fetchAndStore(lease, job);
   }
 
-  private async fetchAndStore(
+  /** The fill itself, in a span of its own, timed. */
+  private fetchAndStore(lease: Lease, fill: Fill): Promise<CachedSliceResult> {
+    const { provider, slice, pushdown } = fill;
+    const attributes = {
+      'call_log.provider': provider.name,
+      'call_log.slice.from': new Date(slice.from).toISOString(),
+      'call_log.slice.to': new Date(slice.to).toISOString(),
+      'call_log.pushdown': Object.keys(pushdown).sort().join(','),
+    };
+    return this.tracing.tracer.startActiveSpan('slice fill', { attributes }, async (span) => {
+      const started = performance.now();
+      let outcome: 'ok' | 'error' | 'stale-if-error' = 'error';
+      try {
+        const result = await this.fetchAndStoreSlice(lease, fill);
+        outcome = result.cache === 'stale-if-error' ? 'stale-if-error' : 'ok';
+        span.setAttribute('call_log.records', result.records.length);
+        span.setAttribute('call_log.upstream_requests', result.upstreamRequests);
+        return result;
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+        throw error;
+      } finally {
+        span.setAttribute('call_log.fill.outcome', outcome);
+        span.end();
+        this.observer.filled(provider.name, outcome, (performance.now() - started) / 1000);
+      }
+    });
+  }
+
+  private async fetchAndStoreSlice(
     lease: Lease,
     { provider, slice, pushdown, fallback, outcome }: Fill,
   ): Promise<CachedSliceResult> {

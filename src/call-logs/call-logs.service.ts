@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../domain/clock.js';
 import { CursorCodec, type Place } from '../domain/cursor.js';
 import { boundary } from '../domain/keyset.js';
+import { currentContext } from '../http/request-context.js';
 import { ProviderRegistry } from '../upstreams/provider-registry.js';
 import type { ProviderMetaDto } from './call-log.dto.js';
 import { resolveQuery } from './call-log-query.js';
@@ -68,13 +69,17 @@ export class CallLogsService {
     const pageKey =
       dto.until !== undefined || dto.cursor !== undefined ? pageKeyOf(query) : undefined;
     const cached = pageKey === undefined || refresh ? undefined : this.pages.get(pageKey);
-    if (cached !== undefined) return presentAgain(cached, this.clock.now());
+    if (cached !== undefined) {
+      noteOutcome(cached.meta.providers.map((meta) => ({ ...meta, cache: 'hit' as const })));
+      return presentAgain(cached, this.clock.now());
+    }
 
     const runs = this.registry.names.map((name) => prepareRun(this.registry, name, query, now));
     const walk = await this.walker.walk(runs, query, refresh, deadline);
 
     const answered = runs.filter(isLive);
     const metas = runs.map((run) => finishRun(run, this.clock.now()));
+    noteOutcome(metas);
     const failed = metas.some((meta) => meta.status === 'error');
     if (failed && (answered.length === 0 || dto.strict === true)) {
       throw new AllProvidersFailedError(metas, answered.length > 0);
@@ -124,4 +129,16 @@ function timedOut(runs: readonly Run[], metas: ProviderMetaDto[]): ProviderMetaD
     const { code, message } = deadlinePassed(provider);
     return { ...meta, status: 'error', error: { code, message } };
   });
+}
+
+/** How each provider answered, for the request's access line. */
+function noteOutcome(metas: readonly ProviderMetaDto[]): void {
+  const context = currentContext();
+  if (context === undefined) return;
+  context.providers = metas.map(({ provider, status, cache, error, reason }) => ({
+    provider,
+    status,
+    ...(cache !== undefined && status !== 'skipped' && { cache }),
+    ...((error?.code ?? reason) !== undefined && { detail: error?.code ?? reason }),
+  }));
 }

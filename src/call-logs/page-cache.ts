@@ -37,6 +37,11 @@ export class PageCache {
     return page !== undefined && this.clock.now() < page.freshUntil ? page : undefined;
   }
 
+  /** The bytes of the records of the pages kept. */
+  get bytes(): number {
+    return this.pages.calculatedSize;
+  }
+
   set(key: string, page: CachedPage): void {
     const ttl = page.freshUntil - this.clock.now();
     if (ttl > 0) this.pages.set(key, page, { ttl });

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { CacheOutcome } from '../cache/slice-cache.js';
+import type { CacheOutcome } from '../cache/cache-observer.js';
 import type { CallLog, ProviderName } from '../domain/call-log.js';
 import { placeOf } from '../domain/cursor.js';
 import { type Position, furtherOf, samePlace } from '../domain/keyset.js';

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { type Clock, SystemClock } from './clock.js';
 
 const SYSTEM_CLOCK = new SystemClock();
@@ -16,7 +17,10 @@ export class Deadline {
 
   static after(ms: number, clock: Clock = SYSTEM_CLOCK): Deadline {
     const wait = Math.max(0, ms);
-    return new Deadline(clock.now() + wait, AbortSignal.timeout(wait), clock);
+    const signal = AbortSignal.timeout(wait);
+    // Every slice of a page waits on it at once: more than the default ten listeners.
+    setMaxListeners(0, signal);
+    return new Deadline(clock.now() + wait, signal, clock);
   }
 
   remaining(): number {

@@ -1,13 +1,23 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Res } from '@nestjs/common';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/access.decorators.js';
 import { CacheStore } from '../cache/cache-store.js';
 import type { StoreHealth } from '../redis/store-health.js';
 import { ProviderRegistry } from '../upstreams/provider-registry.js';
+import { Lifecycle } from './lifecycle.js';
 
 interface Readiness {
-  /** `degraded`: serving, without the shared cache (every request goes to the providers). */
-  status: 'ok' | 'degraded';
+  /**
+   * `degraded`: serving, without the shared cache (every request goes to the providers);
+   * `draining`: shutting down, answered 503 so that no new request is sent.
+   */
+  status: 'ok' | 'degraded' | 'draining';
   cache: StoreHealth;
   providers: Array<{ provider: string; mode: string }>;
 }
@@ -19,6 +29,7 @@ export class HealthController {
   constructor(
     private readonly registry: ProviderRegistry,
     private readonly cache: CacheStore,
+    private readonly lifecycle: Lifecycle,
   ) {}
 
   /** The process is up. */
@@ -46,10 +57,12 @@ export class HealthController {
       },
     },
   })
-  ready(): Readiness {
+  @ApiServiceUnavailableResponse({ description: 'Shutting down: `status` is `draining`.' })
+  ready(@Res({ passthrough: true }) reply: FastifyReply): Readiness {
     const cache = this.cache.health();
+    if (this.lifecycle.draining) void reply.code(503);
     return {
-      status: cache.status,
+      status: this.lifecycle.draining ? 'draining' : cache.status,
       cache,
       providers: this.registry.providers.map((provider) => ({
         provider: provider.name,

@@ -9,6 +9,7 @@ import {
 import type { Caller } from '../auth/caller.js';
 import { FAILED, GuardedRedis } from '../redis/guarded-redis.js';
 import { parseRedisUrl } from '../redis/redis-url.js';
+import type { StoreHealth } from '../redis/store-health.js';
 import { RateLimitedError } from './rate-limited.error.js';
 
 /** Where callers' limits are counted. */
@@ -95,6 +96,10 @@ export class CallerLimits implements OnModuleDestroy {
         if (ratePerMinute > 0 && units > 1) await this.take(caller, units - 1, true);
       },
     };
+  }
+
+  health(): StoreHealth {
+    return this.redis?.health() ?? { store: 'memory', status: 'ok' };
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -17,6 +17,7 @@ import {
   type TimeoutPolicy,
 } from 'cockatiel';
 import type { OnModuleDestroy } from '@nestjs/common';
+import { SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import type { Deadline } from '../domain/deadline.js';
 import { currentContext } from '../http/request-context.js';
 import { UpstreamError } from '../domain/upstream-error.js';
@@ -53,6 +54,8 @@ export class ProviderPolicy implements OnModuleDestroy {
     /** Keeps the account under the provider's own limit, across replicas; null when it has none. */
     private readonly limiter: { limiter: UpstreamRateLimiter; account: string } | null = null,
     private readonly observer: PolicyObserver | null = null,
+    /** Each upstream request is a span; OpenTelemetry's no-op tracer where nothing is traced. */
+    private readonly tracer: Tracer = trace.getTracer('call-log-gateway'),
   ) {
     this.provider = upstream.name;
     this.label = upstream.label;
@@ -119,29 +122,42 @@ export class ProviderPolicy implements OnModuleDestroy {
               });
               this.observer?.limiterWait(this.provider, waited / 1000);
             }
-            return this.timeout.execute(async ({ signal: attempt }) => {
-              const started = performance.now();
-              if (context !== undefined) context.upstreamRequests += 1;
-              try {
-                const result = await request(attempt);
-                this.observer?.attempt(this.provider, (performance.now() - started) / 1000, 'ok');
-                return result;
-              } catch (error) {
-                const outcome = error instanceof UpstreamError ? error.code : 'upstream_timeout';
-                this.observer?.attempt(
-                  this.provider,
-                  (performance.now() - started) / 1000,
-                  outcome,
-                );
-                throw error;
-              }
-            }, admitted);
+            return this.timeout.execute(
+              ({ signal: attempt }) => this.attempt(() => request(attempt)),
+              admitted,
+            );
           }, signal),
         deadline.signal,
       );
     } catch (error) {
       throw this.classify(error, deadline);
     }
+  }
+
+  /** One request to the upstream, in a span of its own (its `traceparent` goes with it), timed. */
+  private attempt<T>(request: () => Promise<T>): Promise<T> {
+    const context = currentContext();
+    if (context !== undefined) context.upstreamRequests += 1;
+    const attributes = { 'call_log.provider': this.provider };
+    return this.tracer.startActiveSpan(
+      `${this.label} request`,
+      { kind: SpanKind.CLIENT, attributes },
+      async (span) => {
+        const started = performance.now();
+        let outcome = 'ok';
+        try {
+          return await request();
+        } catch (error) {
+          outcome = error instanceof UpstreamError ? error.code : 'upstream_timeout';
+          span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+          throw error;
+        } finally {
+          span.setAttribute('call_log.outcome', outcome);
+          span.end();
+          this.observer?.attempt(this.provider, (performance.now() - started) / 1000, outcome);
+        }
+      },
+    );
   }
 
   private retryable(error: Error, deadline: Deadline): boolean {

@@ -8,6 +8,7 @@ import { ProviderPolicy } from './provider-policy.js';
 import { ProviderRegistry } from './provider-registry.js';
 import { RateLimitSettings, limiterFor } from './rate-limit/limiter-for.js';
 import type { UpstreamSettings } from './upstream-config.js';
+import { Tracing } from '../tracing/tracing.js';
 import { UpstreamTarget } from './upstream-target.js';
 
 /** A provider of the gateway's list, with the settings its variables gave. */
@@ -55,11 +56,12 @@ function upstreamModule({ descriptor, settings }: ConfiguredProvider): DynamicMo
     },
     {
       provide: ProviderPolicy,
-      inject: [UpstreamTarget, RateLimitSettings, PolicyObserver],
+      inject: [UpstreamTarget, RateLimitSettings, PolicyObserver, Tracing],
       useFactory: async (
         target: UpstreamTarget,
         rateLimits: RateLimitSettings,
         observer: PolicyObserver,
+        tracing: Tracing,
       ) => {
         const limiter = await limiterFor(descriptor, settings.ratePerMinute, rateLimits);
         const account = `${descriptor.name}:${target.account}`;
@@ -68,6 +70,7 @@ function upstreamModule({ descriptor, settings }: ConfiguredProvider): DynamicMo
           settings.policy,
           limiter === null ? null : { limiter, account },
           observer,
+          tracing.tracer,
         );
       },
     },

@@ -1,4 +1,5 @@
 import type { HttpService } from '@nestjs/axios';
+import { context, propagation } from '@opentelemetry/api';
 import { isAxiosError, type AxiosRequestConfig } from 'axios';
 import { UpstreamError } from '../domain/upstream-error.js';
 import type { UpstreamIdentity } from './provider-descriptor.js';
@@ -20,10 +21,14 @@ export async function requestUpstream(
   { name: provider, label }: UpstreamIdentity,
   config: AxiosRequestConfig,
 ): Promise<UpstreamResponse> {
+  // The trace goes on upstream: `traceparent` of the request's span, when it is traced.
+  const headers: Record<string, string> = {};
+  propagation.inject(context.active(), headers);
   let response;
   try {
     response = await http.axiosRef.request<string>({
       ...config,
+      headers: { ...(config.headers as Record<string, string> | undefined), ...headers },
       responseType: 'text',
       transformResponse: [(data: unknown) => data],
       validateStatus: () => true,
