@@ -16,7 +16,7 @@ async function bootstrap(): Promise<void> {
   const logger = app.get(AppLogger).pino;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
-      void drain(app, logger, config.shutdownGraceMs, signal).then((code) => process.exit(code));
+      void drain(app, logger, config.shutdown, signal).then((code) => process.exit(code));
     });
   }
 }

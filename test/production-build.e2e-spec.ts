@@ -21,7 +21,14 @@ async function filesUnder(dir: string): Promise<string[]> {
 function startServer(
   dir: string,
   env: Record<string, string | undefined>,
-): Promise<{ server: ChildProcess; url?: string; exit?: number | null; output: string }> {
+): Promise<{
+  server: ChildProcess;
+  url?: string;
+  exit?: number | null;
+  output: string;
+  /** Everything written so far, read when asked. */
+  written: () => string;
+}> {
   const server = spawn(process.execPath, ['dist/main.js'], {
     cwd: dir,
     env: { PATH: process.env.PATH, ...env, PORT: '0', HOST: '127.0.0.1' },
@@ -31,20 +38,27 @@ function startServer(
     const read = (chunk: Buffer): void => {
       output += chunk.toString();
       const url = /Listening on (http:\/\/\S+?);/.exec(output)?.[1];
-      if (url !== undefined) resolve({ server, url, output });
+      if (url !== undefined) resolve({ server, url, output, written: () => output });
     };
     server.stdout.on('data', read);
     server.stderr.on('data', read);
-    server.on('exit', (exit) => resolve({ server, exit, output }));
+    server.on('exit', (exit) => resolve({ server, exit, output, written: () => output }));
   });
 }
 
+/**
+ * The container image's recipe, run outside Docker (no engine runs here): the build stage's
+ * `npm run build:production` in a clean folder, then a runtime folder of the production
+ * dependencies alone (`npm ci --omit=dev` from the lockfile) and the built tree, started as the
+ * image starts it.
+ */
 describe('the production build', () => {
+  let build: string;
   let dir: string;
   let sims: Simulators;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'call-log-gateway-build-'));
+    build = await mkdtemp(join(tmpdir(), 'call-log-gateway-build-'));
     for (const name of [
       'src',
       'package.json',
@@ -52,16 +66,27 @@ describe('the production build', () => {
       'tsconfig.build.json',
       'nest-cli.json',
     ]) {
-      await cp(join(ROOT, name), join(dir, name), { recursive: true });
+      await cp(join(ROOT, name), join(build, name), { recursive: true });
     }
-    await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-    await run('npm', ['run', 'build:production'], { cwd: dir });
+    await symlink(join(ROOT, 'node_modules'), join(build, 'node_modules'));
+    await run('npm', ['run', 'build:production'], { cwd: build });
+    dir = await mkdtemp(join(tmpdir(), 'call-log-gateway-runtime-'));
+    for (const name of ['package.json', 'package-lock.json']) {
+      await cp(join(ROOT, name), join(dir, name));
+    }
+    // From the lockfile, the production dependencies only, out of npm's cache where it can.
+    await run(
+      'npm',
+      ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'],
+      { cwd: dir },
+    );
+    await cp(join(build, 'dist'), join(dir, 'dist'), { recursive: true });
     sims = await startSimulators();
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     await sims?.close();
-    await rm(dir, { recursive: true, force: true });
+    await Promise.all([build, dir].map((path) => rm(path, { recursive: true, force: true })));
   });
 
   it('holds no simulator code', async () => {
@@ -90,6 +115,47 @@ describe('the production build', () => {
       expect(body.meta.providers.map((meta) => meta.mode)).toEqual(['live', 'live']);
     } finally {
       server.kill('SIGTERM');
+    }
+  });
+
+  it('drains on SIGTERM: the requests in flight answer 200, and the process exits 0', async () => {
+    const env = gatewayEnv(sims, {
+      NODE_ENV: 'production',
+      AUTH_MODE: 'none',
+      CURSOR_SECRET: 'a-production-secret-key',
+      LOG_LEVEL: 'log',
+      SHUTDOWN_GRACE_MS: '8000',
+    });
+    const { server, url, output, written } = await startServer(dir, env);
+    expect([url, output]).toEqual([expect.stringMatching(/^http:/), expect.any(String)]);
+    sims.cinnox.setFaults({ latencyMs: 300 });
+    try {
+      const now = sims.clock.now();
+      const inFlight = Array.from({ length: 5 }, (_, i) => {
+        const since = now - (20 + i) * 3_600_000;
+        const query = `since=${new Date(since).toISOString()}&until=${new Date(since + 3_600_000).toISOString()}`;
+        return fetch(`${url}/call-logs?${query}`).then((answer) => answer.status);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const exited = new Promise<number | null>((resolve) => server.on('exit', resolve));
+      const started = performance.now();
+      server.kill('SIGTERM');
+      expect(await Promise.all(inFlight)).toEqual(Array(5).fill(200));
+      expect(await exited).toBe(0);
+      expect(performance.now() - started).toBeLessThan(8_000);
+      const steps = written()
+        .split('\n')
+        .filter((line) => line.includes('"msg":"shutdown:'))
+        .map((line) => (JSON.parse(line) as { msg: string }).msg);
+      expect(steps).toEqual([
+        'shutdown: readiness answers 503 from now on',
+        'shutdown: the listener stops; idle connections close; requests in flight finish',
+        'shutdown: requests done; closing Redis, the limiters and the simulators',
+        'shutdown: done',
+      ]);
+    } finally {
+      sims.cinnox.resetFaults();
+      server.kill('SIGKILL');
     }
   });
 

@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
-import { createApp } from '../src/app/create-app.js';
+import { type AppOptions, createApp } from '../src/app/create-app.js';
 import type { Environment } from '../src/config/read-variables.js';
 import type { ProviderDescriptor } from '../src/upstreams/provider-descriptor.js';
 import type { CallLog } from '../src/domain/call-log.js';
@@ -148,8 +148,9 @@ export async function startGateway(
   env: Environment,
   clock: Clock = new TestClock(),
   providers?: readonly ProviderDescriptor[],
+  options: Omit<AppOptions, 'clock' | 'providers'> = {},
 ): Promise<Gateway> {
-  const app = await createApp(env, { clock, providers });
+  const app = await createApp(env, { clock, providers, ...options });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return { app, http: request(app.getHttpServer()), close: () => app.close() };

@@ -70,6 +70,7 @@ class GatewayVariables {
   @FlagVar({ optional: true }) DOCS_ENABLED?: boolean;
   @IntVar(0, 65535, { optional: true }) METRICS_PORT?: number;
   @IntVar(0, 600_000) SHUTDOWN_GRACE_MS = 10_000;
+  @IntVar(0, 600_000) SHUTDOWN_DELAY_MS = 0;
   @UrlVar() OTEL_EXPORTER_OTLP_ENDPOINT?: string;
   @TextVar() OTEL_SERVICE_NAME?: string;
 }
@@ -80,8 +81,8 @@ export abstract class AppConfig {
   abstract readonly http: { port: number; host: string };
   abstract readonly logging: LoggingSettings;
   abstract readonly tracing: TracingSettings;
-  /** How long a shutdown may wait for the requests in flight. */
-  abstract readonly shutdownGraceMs: number;
+  /** How long a shutdown may take, and how long it goes on serving after readiness turns 503. */
+  abstract readonly shutdown: { graceMs: number; delayMs: number };
   /** Every provider of the gateway's list, enabled or not, with its settings. */
   abstract readonly providers: readonly ConfiguredProvider[];
   abstract readonly rateLimits: RateLimitSettings;
@@ -181,7 +182,7 @@ export function loadConfig(
       docsEnabled: vars.DOCS_ENABLED ?? !production,
     },
     metricsPort: vars.METRICS_PORT,
-    shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
+    shutdown: { graceMs: vars.SHUTDOWN_GRACE_MS, delayMs: vars.SHUTDOWN_DELAY_MS },
     tracing: {
       endpoint: vars.OTEL_EXPORTER_OTLP_ENDPOINT,
       serviceName: vars.OTEL_SERVICE_NAME ?? 'call-log-gateway',

@@ -15,6 +15,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { FRONT_DOOR_PROBLEMS, PROBLEM_CONTENT_TYPE } from '../http/problem.js';
 import { type RequestContext, runInContext } from '../http/request-context.js';
+import { Lifecycle } from '../health/lifecycle.js';
 import type { Tracing } from '../tracing/tracing.js';
 
 declare module 'fastify' {
@@ -157,8 +158,11 @@ export async function openFrontDoor(
     }
     done();
   });
+  const lifecycle = app.get(Lifecycle);
   fastify.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
+    // Draining: the client opens its next request elsewhere.
+    if (lifecycle.draining) reply.header('connection', 'close');
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     done(null, payload);
   });

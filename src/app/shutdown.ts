@@ -1,10 +1,12 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { Lifecycle } from '../health/lifecycle.js';
 import { Tracing } from '../tracing/tracing.js';
 
 /**
- * Stops the gateway without failing a request: readiness answers 503 at once, the listener stops
+ * Stops the gateway without failing a request: readiness answers 503 at once (and the gateway
+ * goes on serving for `delayMs`, for load balancers to notice), the listener stops
  * taking connections and closes the idle ones, the requests in flight finish (the limiters, the
  * cache and the sandbox's simulators stay up for them), and only then do Redis and the rest
  * close. Resolves to the exit code: 0, or 1 when `graceMs` passed first.
@@ -12,7 +14,7 @@ import { Tracing } from '../tracing/tracing.js';
 export async function drain(
   app: NestFastifyApplication,
   logger: Logger,
-  graceMs: number,
+  { graceMs, delayMs }: { graceMs: number; delayMs: number },
   signal: string,
 ): Promise<number> {
   const started = performance.now();
@@ -26,8 +28,21 @@ export async function drain(
   const steps = async (): Promise<number> => {
     logger.info({ signal }, 'shutdown: readiness answers 503 from now on');
     app.get(Lifecycle).draining = true;
+    if (delayMs > 0) {
+      // Load balancers see the 503 and stop sending before the listener goes away.
+      logger.info({ delayMs }, 'shutdown: still serving while load balancers notice');
+      await delay(delayMs);
+    }
     logger.info('shutdown: the listener stops; idle connections close; requests in flight finish');
-    await app.getHttpAdapter().getInstance().close();
+    const fastify = app.getHttpAdapter().getInstance();
+    // A connection busy when the listener stops turns idle once its answer is out (which says
+    // `Connection: close` while draining); any that stays open is closed as soon as it is idle.
+    const sweep = setInterval(() => fastify.server.closeIdleConnections(), 100);
+    try {
+      await fastify.close();
+    } finally {
+      clearInterval(sweep);
+    }
     logger.info('shutdown: requests done; closing Redis, the limiters and the simulators');
     await app.close();
     await app.get(Tracing).shutdown();

@@ -12,6 +12,8 @@ export interface SimulatorStats {
     path: string;
     params: Record<string, string>;
     status: number;
+    /** The W3C trace context the request carried, if any. */
+    traceparent?: string;
   }>;
 }
 
@@ -25,12 +27,14 @@ export class RequestLog {
     const stats = this.counters;
     stats.requests += 1;
     stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
+    const traceparent = req.headers.traceparent;
     stats.log.push({
       at: now.toISOString(),
       method: req.method,
       path: req.url.split('?')[0],
       params,
       status,
+      ...(typeof traceparent === 'string' && { traceparent }),
     });
     if (stats.log.length > LOG_CAP) stats.log.shift();
   }
