@@ -4,7 +4,7 @@ import { Deadline } from '../domain/deadline.js';
 import type { CallLogProvider, Pushdown, SliceResult } from '../upstreams/call-log-provider.js';
 import { UpstreamError } from '../domain/upstream-error.js';
 import { currentContext } from '../http/request-context.js';
-import { type Slice, coveringSlices, narrowerThan, widerThan } from '../domain/slice.js';
+import type { Slice } from '../domain/slice.js';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { Tracing } from '../tracing/tracing.js';
 import { type CacheOutcome, CacheObserver } from './cache-observer.js';
@@ -12,6 +12,7 @@ import { CacheSettings } from './cache-settings.js';
 import { CacheStore, type Lease, type StoredEntry } from './cache-store.js';
 import { type Decoded, DecodedSlices } from './decoded-slices.js';
 import { encodeSlice } from './slice-codec.js';
+import { SliceCovers } from './slice-covers.js';
 import { sliceKey } from './slice-key.js';
 
 export interface CachedSliceResult extends SliceResult {
@@ -35,6 +36,7 @@ export class SliceCache implements OnModuleDestroy {
   private readonly inflight = new Map<string, Promise<CachedSliceResult>>();
   private readonly background = new Set<Promise<void>>();
   private readonly decoded: DecodedSlices;
+  private readonly covers: SliceCovers;
 
   constructor(
     private readonly store: CacheStore,
@@ -44,6 +46,7 @@ export class SliceCache implements OnModuleDestroy {
     private readonly tracing: Tracing,
   ) {
     this.decoded = new DecodedSlices(settings.localMaxRecords, clock);
+    this.covers = new SliceCovers(store, this.decoded, clock);
   }
 
   async fetch(
@@ -93,65 +96,13 @@ export class SliceCache implements OnModuleDestroy {
     );
   }
 
-  /**
-   * The slice from fresh cached slices that hold it: a wider one it lies inside, or narrower ones
-   * that tile it (the walk sizes its slices to the query, so another query may have fetched the
-   * same time in other units). Freshness is asked of every candidate at once, without reading a
-   * value; only the slices chosen are read. Undefined when no fresh slices cover it.
-   */
   private async cover(
     provider: CallLogProvider,
     slice: Slice,
     pushdown: Pushdown,
   ): Promise<CachedSliceResult | undefined> {
-    const wider = widerThan(slice);
-    const narrower = narrowerThan(slice);
-    const candidates = [...wider, ...narrower];
-    if (candidates.length === 0) return undefined;
-    const keyOf = (part: Slice): string => sliceKey(provider, part, pushdown);
-    const now = this.clock.now();
-    const fresh = new Set<string>();
-    const unknown: string[] = [];
-    for (const key of candidates.map(keyOf)) {
-      if (this.decoded.isFresh(key, now)) fresh.add(key);
-      else unknown.push(key);
-    }
-    const stored = await this.store.freshness(unknown);
-    unknown.forEach((key, i) => {
-      if (now < (stored[i] ?? 0)) fresh.add(key);
-    });
-    const parts = coveringSlices(slice, (part) => fresh.has(keyOf(part)));
-    if (parts === null) return undefined;
-    const outer = parts.length === 1 && parts[0].to - parts[0].from > slice.to - slice.from;
-    const read = await Promise.all(parts.map((part) => this.readFresh(keyOf(part))));
-    if (read.some((decoded) => decoded === undefined)) return undefined;
-    const pieces = read as Decoded[];
-    const records = !outer
-      ? pieces.flatMap((decoded) => decoded.payload.records)
-      : pieces[0].payload.records.filter((record) => {
-          const at = Date.parse(record.startedAt);
-          return at >= slice.from && at < slice.to;
-        });
-    const composed: Decoded = {
-      // What could not be read is counted by the slice that fetched it, not by a part of it.
-      payload: {
-        records,
-        rejected: outer ? 0 : pieces.reduce((sum, decoded) => sum + decoded.payload.rejected, 0),
-      },
-      fetchedAt: Math.min(...pieces.map((decoded) => decoded.fetchedAt)),
-      freshUntil: Math.min(...pieces.map((decoded) => decoded.freshUntil)),
-    };
-    this.decoded.remember(keyOf(slice), composed);
-    return result(composed, 'hit');
-  }
-
-  /** A slice as this replica holds it decoded, or as the store does, while it is fresh. */
-  private async readFresh(key: string): Promise<Decoded | undefined> {
-    const local = this.decoded.fresh(key);
-    if (local !== undefined) return local;
-    const entry = await this.store.get(key);
-    if (entry === undefined || this.clock.now() >= entry.freshUntil) return undefined;
-    return this.decoded.decode(key, entry);
+    const composed = await this.covers.compose(provider, slice, pushdown);
+    return composed === undefined ? undefined : result(composed, 'hit');
   }
 
   /** Resolves when the background refreshes started so far have ended (tests and shutdown). */

@@ -1,0 +1,76 @@
+import type { Clock } from '../domain/clock.js';
+import { type Slice, coveringSlices, narrowerThan, widerThan } from '../domain/slice.js';
+import type { CallLogProvider, Pushdown } from '../upstreams/call-log-provider.js';
+import type { CacheStore } from './cache-store.js';
+import type { Decoded, DecodedSlices } from './decoded-slices.js';
+import { sliceKey } from './slice-key.js';
+
+/**
+ * A slice composed from fresh cached slices that hold it: a wider one it lies inside, or narrower
+ * ones that tile it (the walk sizes its slices to the query, so another query may have fetched
+ * the same time in other units).
+ */
+export class SliceCovers {
+  constructor(
+    private readonly store: CacheStore,
+    private readonly decoded: DecodedSlices,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Freshness is asked of every candidate at once, without reading a value; only the slices
+   * chosen are read. Undefined when no fresh slices cover it.
+   */
+  async compose(
+    provider: CallLogProvider,
+    slice: Slice,
+    pushdown: Pushdown,
+  ): Promise<Decoded | undefined> {
+    const candidates = [...widerThan(slice), ...narrowerThan(slice)];
+    if (candidates.length === 0) return undefined;
+    const keyOf = (part: Slice): string => sliceKey(provider, part, pushdown);
+    const now = this.clock.now();
+    const fresh = new Set<string>();
+    const unknown: string[] = [];
+    for (const key of candidates.map(keyOf)) {
+      if (this.decoded.isFresh(key, now)) fresh.add(key);
+      else unknown.push(key);
+    }
+    const stored = await this.store.freshness(unknown);
+    unknown.forEach((key, i) => {
+      if (now < (stored[i] ?? 0)) fresh.add(key);
+    });
+    const parts = coveringSlices(slice, (part) => fresh.has(keyOf(part)));
+    if (parts === null) return undefined;
+    const outer = parts.length === 1 && parts[0].to - parts[0].from > slice.to - slice.from;
+    const read = await Promise.all(parts.map((part) => this.readFresh(keyOf(part))));
+    if (read.some((decoded) => decoded === undefined)) return undefined;
+    const pieces = read as Decoded[];
+    const records = !outer
+      ? pieces.flatMap((decoded) => decoded.payload.records)
+      : pieces[0].payload.records.filter((record) => {
+          const at = Date.parse(record.startedAt);
+          return at >= slice.from && at < slice.to;
+        });
+    const composed: Decoded = {
+      // What could not be read is counted by the slice that fetched it, not by a part of it.
+      payload: {
+        records,
+        rejected: outer ? 0 : pieces.reduce((sum, decoded) => sum + decoded.payload.rejected, 0),
+      },
+      fetchedAt: Math.min(...pieces.map((decoded) => decoded.fetchedAt)),
+      freshUntil: Math.min(...pieces.map((decoded) => decoded.freshUntil)),
+    };
+    this.decoded.remember(keyOf(slice), composed);
+    return composed;
+  }
+
+  /** A slice as this replica holds it decoded, or as the store does, while it is fresh. */
+  private async readFresh(key: string): Promise<Decoded | undefined> {
+    const local = this.decoded.fresh(key);
+    if (local !== undefined) return local;
+    const entry = await this.store.get(key);
+    if (entry === undefined || this.clock.now() >= entry.freshUntil) return undefined;
+    return this.decoded.decode(key, entry);
+  }
+}
