@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -171,8 +172,19 @@ describe('what an on-call engineer sees: logs, metrics, traces', () => {
 
 describe('a shutdown that fails no request', () => {
   /** Ten slow requests in flight, then the drain: each answers 200, readiness 503 meanwhile. */
-  async function drainWhileBusy(gateway: Gateway, slowDown: () => Promise<void>, now: number) {
+  async function drainWhileBusy(gateway: Gateway, slowDown: () => unknown, now: number) {
     await slowDown();
+    const server: Server = gateway.app.getHttpServer();
+    let arrivals = 0;
+    const allIn = new Promise<void>((resolve) => {
+      const arrived = (): void => {
+        arrivals += 1;
+        if (arrivals < 10) return;
+        server.off('request', arrived);
+        resolve();
+      };
+      server.on('request', arrived);
+    });
     const inFlight = Array.from({ length: 10 }, (_, i) => {
       const since = now - (10 + i) * DAY;
       return gateway.http
@@ -181,8 +193,8 @@ describe('a shutdown that fails no request', () => {
         .then((answer) => answer.status);
     });
     const url = (await gateway.app.getUrl()).replace('[::1]', '127.0.0.1');
-    // Once the requests are in (the first has reached the upstream), the signal comes.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Once the server has all ten, the signal comes.
+    await allIn;
     const started = performance.now();
     const output = new Lines();
     const drained = drain(
@@ -211,7 +223,7 @@ describe('a shutdown that fails no request', () => {
       await gateway.app.listen(0, '127.0.0.1');
       const result = await drainWhileBusy(
         gateway,
-        async () => sims.cinnox.setFaults({ latencyMs: 300 }),
+        () => sims.cinnox.setFaults({ latencyMs: 300 }),
         sims.clock.now(),
       );
       expect(result.statuses).toEqual(Array(10).fill(200));

@@ -129,6 +129,7 @@ describe('the production build', () => {
     const { server, url, output, written } = await startServer(dir, env);
     expect([url, output]).toEqual([expect.stringMatching(/^http:/), expect.any(String)]);
     sims.cinnox.setFaults({ latencyMs: 300 });
+    sims.cinnox.resetStats();
     try {
       const now = sims.clock.now();
       const inFlight = Array.from({ length: 5 }, (_, i) => {
@@ -136,7 +137,8 @@ describe('the production build', () => {
         const query = `since=${new Date(since).toISOString()}&until=${new Date(since + 3_600_000).toISOString()}`;
         return fetch(`${url}/call-logs?${query}`).then((answer) => answer.status);
       });
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      // Each asks CINNOX for one page, slowed: once all five have, all five are in flight.
+      await sims.cinnox.arrived(5);
       const exited = new Promise<number | null>((resolve) => server.on('exit', resolve));
       const started = performance.now();
       server.kill('SIGTERM');

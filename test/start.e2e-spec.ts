@@ -28,12 +28,14 @@ async function descendants(pid: number): Promise<Array<{ pid: number; args: stri
   return found;
 }
 
-/** Stops `npm start`: the server first (npm then ends), as an orchestrator would. */
-async function stop(npm: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => npm.on('exit', resolve));
-  for (const { pid } of await descendants(npm.pid ?? -1)) process.kill(pid, 'SIGTERM');
-  npm.kill('SIGTERM');
-  await exited;
+/** Stops `npm start` as an orchestrator would: SIGTERM to the server; npm ends with its code. */
+async function stop(npm: ChildProcess): Promise<number | null> {
+  if (npm.exitCode !== null) return npm.exitCode;
+  const exited = new Promise<number | null>((resolve) => npm.on('exit', resolve));
+  for (const { pid, args } of await descendants(npm.pid ?? -1)) {
+    if (/^(\S*\/)?node dist\/main\.js$/.test(args)) process.kill(pid, 'SIGTERM');
+  }
+  return exited;
 }
 
 /** `npm start` in `dir`; resolves once it listens, with how long the first answer took. */
@@ -109,5 +111,13 @@ describe('npm start', () => {
     } finally {
       await stop(npm);
     }
+  });
+
+  it('in sandbox mode, ends with 0 on SIGTERM once it has drained', async () => {
+    const { npm } = await npmStart(dir);
+    let output = '';
+    npm.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    expect(await stop(npm)).toBe(0);
+    expect(output).toContain('"msg":"shutdown: done"');
   });
 });

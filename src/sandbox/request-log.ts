@@ -22,6 +22,7 @@ const LOG_CAP = 10_000;
 /** Counts the requests a simulator served, so that a test can prove what reached the upstream. */
 export class RequestLog {
   private counters: SimulatorStats = empty();
+  private waiters: Array<{ count: number; resolve: () => void }> = [];
 
   count(req: FastifyRequest, params: Record<string, string>, status: number, now: Date): void {
     const stats = this.counters;
@@ -37,6 +38,15 @@ export class RequestLog {
       ...(typeof traceparent === 'string' && { traceparent }),
     });
     if (stats.log.length > LOG_CAP) stats.log.shift();
+    const ready = this.waiters.filter((waiter) => waiter.count <= stats.requests);
+    this.waiters = this.waiters.filter((waiter) => waiter.count > stats.requests);
+    for (const waiter of ready) waiter.resolve();
+  }
+
+  /** Resolves once `count` requests have arrived since the last reset, answered or not. */
+  arrived(count: number): Promise<void> {
+    if (this.counters.requests >= count) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ count, resolve }));
   }
 
   stats(): SimulatorStats {

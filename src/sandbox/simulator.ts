@@ -110,6 +110,11 @@ export abstract class Simulator<R extends object> {
     return this.requests.stats();
   }
 
+  /** Resolves once `count` requests have arrived since the last reset of the stats. */
+  arrived(count: number): Promise<void> {
+    return this.requests.arrived(count);
+  }
+
   resetStats(): void {
     this.requests.reset();
   }
