@@ -3,7 +3,8 @@ import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { clockEnv } from './utils.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -38,12 +39,16 @@ async function stop(npm: ChildProcess): Promise<number | null> {
   return exited;
 }
 
+/** The `npm start` runs a test began; whatever a test does, none outlives it. */
+const running = new Set<ChildProcess>();
+
 /** `npm start` in `dir`; resolves once it listens, with how long the first answer took. */
 async function npmStart(dir: string): Promise<{ npm: ChildProcess; url: string; ms: number }> {
   const started = performance.now();
   const npm = spawn('npm', ['start'], {
     cwd: dir,
     env: {
+      ...clockEnv(),
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       PORT: '0',
@@ -51,6 +56,8 @@ async function npmStart(dir: string): Promise<{ npm: ChildProcess; url: string; 
       LOG_FORMAT: 'json',
     },
   });
+  running.add(npm);
+  npm.on('exit', () => running.delete(npm));
   const url = await new Promise<string>((resolve, reject) => {
     let output = '';
     const read = (chunk: Buffer): void => {
@@ -84,6 +91,19 @@ describe('npm start', () => {
       await cp(join(ROOT, name), join(dir, name), { recursive: true });
     }
     await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  });
+
+  afterEach(async () => {
+    for (const npm of running) {
+      for (const { pid } of await descendants(npm.pid ?? -1)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone between the listing and the signal.
+        }
+      }
+      npm.kill('SIGKILL');
+    }
   });
 
   afterAll(async () => {

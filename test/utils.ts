@@ -19,6 +19,19 @@ import {
 export { countKeys, deletePrefix } from './redis-keys.js';
 
 /**
+ * The variables through which libfaketime moves this process's clock: a child process given them
+ * runs on the same moved clock, so that a suite run at another hour stays one world.
+ */
+export function clockEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] =>
+        entry[1] !== undefined && (entry[0] === 'LD_PRELOAD' || entry[0].startsWith('FAKETIME')),
+    ),
+  );
+}
+
+/**
  * The instant a test's world starts at, whatever the wall clock says: a Wednesday mid-morning, off
  * every hour boundary. `TEST_NOW` moves it, to try the suite at another hour.
  */
