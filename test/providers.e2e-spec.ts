@@ -117,10 +117,18 @@ describe('provider settings and odd upstream answers', () => {
       sims.kaleyra.setFaults({ oddRecords: 2 });
       const { records } = await walk(gateway.http, query());
       expect(ids(records)).toEqual(ids(oracle(sims, window)));
-      const body = (
-        await gateway.http.get('/call-logs').query({ ...query(), limit: '5', status: 'busy' })
-      ).body as PageBody;
-      for (const meta of body.meta.providers) expect(meta.rejected).toBeGreaterThan(0);
+      // One provider at a time: a page of both may end before a quiet provider's slices hold a
+      // record, and an upstream adds its odd records only to pages that hold some.
+      for (const provider of ['cinnox', 'kaleyra']) {
+        const body = (
+          await gateway.http
+            .get('/call-logs')
+            .query({ ...query(), limit: '5', status: 'busy', provider })
+        ).body as PageBody;
+        const meta = body.meta.providers.find((entry) => entry.provider === provider);
+        expect([provider, meta?.rejected]).toEqual([provider, expect.any(Number)]);
+        expect(meta?.rejected).toBeGreaterThan(0);
+      }
     } finally {
       resetFaults(sims);
       await gateway.close();
