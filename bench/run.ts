@@ -4,6 +4,7 @@ import Fastify from 'fastify';
 import type { Environment } from '../src/config/read-variables.js';
 import type { CallLog } from '../src/domain/call-log.js';
 import { Deadline } from '../src/domain/deadline.js';
+import { KALEYRA_ASKED_PAGE_SIZE } from '../src/kaleyra/kaleyra.types.js';
 import { ProviderRegistry } from '../src/upstreams/provider-registry.js';
 import { Redis } from 'ioredis';
 import { deletePrefix } from '../test/redis-keys.js';
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${line}\n`);
   };
   print(
-    `Upstream simulators with a seeded data set of two weeks; ${UPSTREAM_LATENCY_MS} ms added to each upstream request; Kaleyra page size 25; ${RUNS} interleaved runs, medians. The clock of simulators and gateway is pinned to the instant named, so the figures do not depend on when the benchmark runs.`,
+    `Upstream simulators with a seeded data set of two weeks; ${UPSTREAM_LATENCY_MS} ms added to each upstream request; Kaleyra asked for pages of ${KALEYRA_ASKED_PAGE_SIZE}; ${RUNS} interleaved runs, medians. The clock of simulators and gateway is pinned to the instant named, so the figures do not depend on when the benchmark runs.`,
   );
   print('');
   print(

@@ -44,7 +44,7 @@ describe('loadConfig', () => {
     expect(config.callLogs.requestDeadlineMs).toBe(10_000);
     expect(kaleyraOf(config).credentials).toBeNull();
     expect(kaleyraOf(config).method).toBe('POST');
-    expect(kaleyraOf(config).pageSize).toBe(25);
+    expect(kaleyraOf(config).pageSize).toBe(200);
     expect(config.cache.redisUrl).toBeUndefined();
     expect(config.callLogs.maxWindowDays).toBe(31);
   });

@@ -6,12 +6,12 @@ import {
   type UpstreamSettings,
   upstreamSettings,
 } from '../upstreams/upstream-config.js';
-import { KALEYRA_DEFAULT_PAGE_SIZE } from './kaleyra.types.js';
+import { KALEYRA_ASKED_PAGE_SIZE } from './kaleyra.types.js';
 
 export interface KaleyraUpstreamSettings extends UpstreamSettings {
   /** The vendor's curl posts a form; a newer page shows GET with the same fields. */
   method: 'POST' | 'GET';
-  /** Records per request (the `limit` header); Kaleyra's maximum is not published. */
+  /** Records asked per request (the `limit` header); Kaleyra's maximum is not published. */
   pageSize: number;
 }
 
@@ -23,7 +23,7 @@ class KaleyraVariables {
   @TextVar() KALEYRA_API_KEY?: string;
   @ChoiceVar(['POST', 'GET'], { normalize: (text) => text.trim().toUpperCase() })
   KALEYRA_METHOD = 'POST';
-  @IntVar(1, 1000) KALEYRA_PAGE_SIZE = KALEYRA_DEFAULT_PAGE_SIZE;
+  @IntVar(1, 1000) KALEYRA_PAGE_SIZE = KALEYRA_ASKED_PAGE_SIZE;
   /** None is published. */
   @IntVar(0, 1_000_000) KALEYRA_RATE_LIMIT_PER_MINUTE = 0;
 }

@@ -44,7 +44,13 @@ export const KaleyraCode = {
 
 /** Logs are kept for 7 days including the current day. */
 export const KALEYRA_RETENTION_DAYS = 7;
+/** The page size Kaleyra applies when a request sends no `limit`. */
 export const KALEYRA_DEFAULT_PAGE_SIZE = 25;
+/**
+ * The page size the gateway asks for. Kaleyra answers with the `limit` it applied, and the gateway
+ * pages by that, so asking for more than Kaleyra serves costs nothing.
+ */
+export const KALEYRA_ASKED_PAGE_SIZE = 200;
 
 export interface KaleyraCallRecord {
   id?: string;
