@@ -29,6 +29,7 @@ import {
  * - A warm page: requests per second and p99 against a plain Fastify route serving the same bytes,
  *   from memory and from Redis (plain Fastify + ioredis GET).
  * - 100 identical cold requests at once over two replicas sharing Redis: upstream requests.
+ * With BENCH_JSON=1 the figures are also printed as one JSON line, for machines.
  */
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -48,9 +49,8 @@ async function main(): Promise<void> {
   const env = (extra: Environment): Environment => benchEnv(sims, extra);
   const warm = await serveGateway(env({}), sims.clock);
 
-  const lines: string[] = [];
+  const figures: Figures = { firstPages: [], warmPages: [], coldRequests: null };
   const print = (line: string): void => {
-    lines.push(line);
     process.stdout.write(`${line}\n`);
   };
   print(
@@ -58,11 +58,16 @@ async function main(): Promise<void> {
   );
   print('');
   print(
-    '| first page (limit 50) | gateway: upstream requests | baseline: upstream requests | requests ratio | gateway ms | baseline ms | time ratio |',
+    '| first page (limit 50) | gateway: upstream requests | baseline: upstream requests | limit: upstream requests | requests ratio | gateway ms | baseline ms | time ratio |',
   );
-  print('|---|---|---|---|---|---|---|');
+  print('|---|---|---|---|---|---|---|---|');
   for (const [moment, at] of MOMENTS) {
-    for (const line of await firstPages(moment, at)) print(line);
+    for (const page of await firstPages(moment, at)) {
+      figures.firstPages.push(page);
+      print(
+        `| ${page.window}, ${page.moment} | ${page.gatewayRequests} | ${page.baselineRequests} | ${page.limitRequests} | ${ratio(page.baselineRequests, page.gatewayRequests)} cheaper | ${page.gatewayMs.toFixed(0)} | ${page.baselineMs.toFixed(0)} | ${ratio(page.baselineMs, page.gatewayMs)} faster |`,
+      );
+    }
   }
 
   // A warm page: the 24-hour window's first page, every slice already cached.
@@ -114,6 +119,7 @@ async function main(): Promise<void> {
     }
     const best = (loads: Load[]): Load => loads.reduce((a, b) => (a.rps >= b.rps ? a : b));
     const [g, p] = [best(results.gateway), best(results.plain)];
+    figures.warmPages.push({ cache: gatewayLabel, gateway: g, plain: p, ratio: g.rps / p.rps });
     print(
       `| gateway, ${gatewayLabel} | ${g.rps.toFixed(0)} | ${g.p99} | ${(g.rps / p.rps).toFixed(2)} |`,
     );
@@ -140,14 +146,15 @@ async function main(): Promise<void> {
     ),
   );
   const together = served(sims);
+  const ok = answers.filter((status) => status === 200).length;
+  figures.coldRequests = { together, alone, ok };
   print('');
   print(
     '| 100 identical cold requests at once, two replicas, one Redis | upstream requests | one request alone needs | 200 answers |',
   );
   print('|---|---|---|---|');
-  print(
-    `| one day, limit 200 | ${together} | ${alone} | ${answers.filter((status) => status === 200).length} |`,
-  );
+  print(`| one day, limit 200 | ${together} | ${alone} | ${ok} |`);
+  if (process.env.BENCH_JSON === '1') print(JSON.stringify(figures));
 
   for (const app of [shared, single, ...replicas]) await app.app.close();
   await plainRedis.close();
@@ -156,6 +163,23 @@ async function main(): Promise<void> {
   await plain.close();
   await warm.app.close();
   await sims.close();
+}
+
+/** What `BENCH_JSON=1` prints as one line after the tables. */
+interface Figures {
+  firstPages: FirstPage[];
+  warmPages: { cache: string; gateway: Load; plain: Load; ratio: number }[];
+  coldRequests: { together: number; alone: number; ok: number } | null;
+}
+
+interface FirstPage {
+  window: string;
+  moment: string;
+  gatewayRequests: number;
+  baselineRequests: number;
+  limitRequests: number;
+  gatewayMs: number;
+  baselineMs: number;
 }
 
 /** A busy weekday morning in both providers' business hours, and a quiet Sunday evening. */
@@ -168,13 +192,13 @@ const MOMENTS = [
  * The first page of a 24-hour and a 14-day window ending at `at`, cold every time (`refresh=true`),
  * against fetching the whole window from both providers, merging and sorting.
  */
-async function firstPages(moment: string, at: number): Promise<string[]> {
+async function firstPages(moment: string, at: number): Promise<FirstPage[]> {
   const sims = await startSimulators({ seed: 7, clock: new TestClock(at) });
   const app = await serveGateway(benchEnv(sims, {}), sims.clock);
   sims.cinnox.setFaults({ latencyMs: UPSTREAM_LATENCY_MS });
   sims.kaleyra.setFaults({ latencyMs: UPSTREAM_LATENCY_MS });
   const registry = app.app.get(ProviderRegistry);
-  const lines: string[] = [];
+  const pages: FirstPage[] = [];
   for (const [label, span] of [
     ['24-hour window', DAY],
     ['14-day window', 14 * DAY],
@@ -224,13 +248,20 @@ async function firstPages(moment: string, at: number): Promise<string[]> {
       median(gateway.ms),
       median(baseline.ms),
     ];
-    lines.push(
-      `| ${label}, ${moment} | ${gr} | ${br} | ${ratio(br, gr)} cheaper | ${gm.toFixed(0)} | ${bm.toFixed(0)} | ${ratio(bm, gm)} faster |`,
-    );
+    pages.push({
+      window: label,
+      moment,
+      gatewayRequests: gr,
+      baselineRequests: br,
+      // Nothing can cost less than one request to each provider.
+      limitRequests: registry.providers.length,
+      gatewayMs: gm,
+      baselineMs: bm,
+    });
   }
   await app.app.close();
   await sims.close();
-  return lines;
+  return pages;
 }
 
 /** Upstream requests both simulators served since the last reset. */
