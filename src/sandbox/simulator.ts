@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, {
   type FastifyInstance,
@@ -38,6 +39,8 @@ export abstract class Simulator<R extends object> {
   private store: R[];
   private faults: SimulatorFaults = { ...NO_FAULTS };
   private readonly requests = new RequestLog();
+  /** Each request being served, until it is answered or its client has gone. */
+  private readonly inFlight = new Set<Promise<void>>();
   private address = '';
   private readonly starts = new WeakMap<R, number | null>();
 
@@ -161,16 +164,32 @@ export abstract class Simulator<R extends object> {
     // Decided (and counted) on arrival, so that stats are current once the client has its answer.
     const answer = faults.hang ? null : this.answer(call, faults, handle);
     this.requests.count(req, params, answer?.status ?? 0, now);
-    await this.pause(faults.hang ? Infinity : faults.latencyMs);
-    if (answer === null || this.closing.signal.aborted) {
-      reply.hijack();
-      reply.raw.destroy();
-      return reply;
+    let served = (): void => undefined;
+    const serving = new Promise<void>((resolve) => (served = resolve));
+    this.inFlight.add(serving);
+    try {
+      await this.pause(faults.hang ? Infinity : faults.latencyMs, reply.raw);
+      if (answer === null || this.closing.signal.aborted) {
+        reply.hijack();
+        reply.raw.destroy();
+        return reply;
+      }
+      return reply
+        .code(answer.status)
+        .headers(answer.headers ?? {})
+        .send(answer.body);
+    } finally {
+      this.inFlight.delete(serving);
+      served();
     }
-    return reply
-      .code(answer.status)
-      .headers(answer.headers ?? {})
-      .send(answer.body);
+  }
+
+  /**
+   * Resolves once every request that has arrived so far is answered, or its client has gone: what
+   * a fault did to them is over, and only what arrives from now on meets the faults of now.
+   */
+  async settled(): Promise<void> {
+    await Promise.all([...this.inFlight]);
   }
 
   private answer(
@@ -203,18 +222,23 @@ export abstract class Simulator<R extends object> {
     return faults;
   }
 
-  /** Waits `ms` (Infinity: until close), and never past close(), so no timer outlives the server. */
-  private pause(ms: number): Promise<void> {
+  /**
+   * Waits `ms` (Infinity: until close), never past close() nor past the client's leaving, so no
+   * timer outlives the server and no request is held for a client that gave up on it.
+   */
+  private pause(ms: number, response: ServerResponse): Promise<void> {
     const { signal } = this.closing;
-    if (ms <= 0 || signal.aborted) return Promise.resolve();
+    if (ms <= 0 || signal.aborted || response.destroyed) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
         signal.removeEventListener('abort', done);
+        response.off('close', done);
         resolve();
       };
       const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
       signal.addEventListener('abort', done);
+      response.once('close', done);
     });
   }
 

@@ -224,6 +224,22 @@ describe('CinnoxSimulator faults', () => {
     expect(sim.stats().byStatus).toEqual({ 0: 1 });
   });
 
+  it('is settled once every request it holds is answered or its client has gone', async () => {
+    sim.setFaults({ hang: true, remaining: 1 });
+    const client = new AbortController();
+    const hung = callLog({}, { signal: client.signal });
+    await sim.arrived(1);
+    let settled = false;
+    const settling = sim.settled().then(() => (settled = true));
+    // A whole request answered meanwhile, and the hung one still held.
+    expect((await callLog()).status).toBe(200);
+    expect(settled).toBe(false);
+    client.abort();
+    await expect(hung).rejects.toThrow(/abort/i);
+    await settling;
+    expect(settled).toBe(true);
+  });
+
   it('releases hanging requests on close', async () => {
     const own = await CinnoxSimulator.start({ records: [] });
     own.setFaults({ hang: true });
