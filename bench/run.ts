@@ -8,6 +8,7 @@ import { KALEYRA_ASKED_PAGE_SIZE } from '../src/kaleyra/kaleyra.types.js';
 import { ProviderRegistry } from '../src/upstreams/provider-registry.js';
 import { Redis } from 'ioredis';
 import { deletePrefix } from '../test/redis-keys.js';
+import { DENSE_CALLS_PER_DAY, type WholeDay, wholeDay } from './whole-day.js';
 import {
   DAY,
   REDIS_URL,
@@ -29,6 +30,8 @@ import {
  * - A warm page: requests per second and p99 against a plain Fastify route serving the same bytes,
  *   from memory and from Redis (plain Fastify + ioredis GET).
  * - 100 identical cold requests at once over two replicas sharing Redis: upstream requests.
+ * - A whole busy day of a dense data set walked at limit 500, cold and warm, against fetching the
+ *   whole day at once at the same page sizes: upstream requests and records per second.
  * With BENCH_JSON=1 the figures are also printed as one JSON line, for machines.
  */
 
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
   const env = (extra: Environment): Environment => benchEnv(sims, extra);
   const warm = await serveGateway(env({}), sims.clock);
 
-  const figures: Figures = { firstPages: [], warmPages: [], coldRequests: null };
+  const figures: Figures = { firstPages: [], warmPages: [], coldRequests: null, wholeDay: null };
   const print = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
@@ -154,6 +157,26 @@ async function main(): Promise<void> {
   );
   print('|---|---|---|---|');
   print(`| one day, limit 200 | ${together} | ${alone} | ${ok} |`);
+
+  const day = await wholeDay(UPSTREAM_LATENCY_MS);
+  figures.wholeDay = day;
+  const rate = (ms: number): string => (day.records / (ms / 1000)).toFixed(0);
+  const [walked, fetchedAll] = [
+    day.gateway.cinnox + day.gateway.kaleyra,
+    day.fetchAll.cinnox + day.fetchAll.kaleyra,
+  ];
+  print('');
+  print(
+    `| a busy day, ${day.records} calls (${DENSE_CALLS_PER_DAY} a provider), walked at limit 500 | upstream requests (CINNOX + Kaleyra) | against fetching it all | ms | records/s |`,
+  );
+  print('|---|---|---|---|---|');
+  print(
+    `| gateway, cold, ${day.pages} pages | ${walked} (${day.gateway.cinnox} + ${day.gateway.kaleyra}) | ${ratio(walked, fetchedAll)} | ${day.gateway.ms.toFixed(0)} | ${rate(day.gateway.ms)} |`,
+  );
+  print(`| gateway, warm | 0 | | ${day.warmMs.toFixed(0)} | ${rate(day.warmMs)} |`);
+  print(
+    `| fetching the whole day at once, at the same page sizes | ${fetchedAll} (${day.fetchAll.cinnox} + ${day.fetchAll.kaleyra}) | 1.0x | ${day.fetchAll.ms.toFixed(0)} | ${rate(day.fetchAll.ms)} |`,
+  );
   if (process.env.BENCH_JSON === '1') print(JSON.stringify(figures));
 
   for (const app of [shared, single, ...replicas]) await app.app.close();
@@ -170,6 +193,7 @@ interface Figures {
   firstPages: FirstPage[];
   warmPages: { cache: string; gateway: Load; plain: Load; ratio: number }[];
   coldRequests: { together: number; alone: number; ok: number } | null;
+  wholeDay: WholeDay | null;
 }
 
 interface FirstPage {

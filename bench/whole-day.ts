@@ -1,0 +1,101 @@
+import type { CallLog } from '../src/domain/call-log.js';
+import { Deadline } from '../src/domain/deadline.js';
+import { DAY } from '../src/domain/time.js';
+import { ProviderRegistry } from '../src/upstreams/provider-registry.js';
+import {
+  gatewayEnv,
+  iso,
+  resetStats,
+  serveGateway,
+  startSimulators,
+  TestClock,
+  upstreamRequests,
+} from '../test/utils.js';
+
+/** A busy contact centre: about 25,000 calls on a working day, half at each provider. */
+export const DENSE_CALLS_PER_DAY = 12_500;
+const WALK_LIMIT = 500;
+
+/** What walking one whole busy day costs, cold and warm, against fetching it all at once. */
+export interface WholeDay {
+  records: number;
+  pages: number;
+  gateway: { cinnox: number; kaleyra: number; ms: number };
+  warmMs: number;
+  /** Every slice of the day fetched at once at the gateway's page sizes: the fewest requests. */
+  fetchAll: { cinnox: number; kaleyra: number; ms: number };
+}
+
+/**
+ * The 24 hours before a Wednesday 18:00 UTC on the dense data set, walked page by page at limit
+ * 500 through a cold gateway, then again warm; and the same day fetched whole by the providers'
+ * own clients, as a hand-written integration at the largest pages would.
+ */
+export async function wholeDay(latencyMs: number): Promise<WholeDay> {
+  const at = Date.parse('2026-11-18T18:00:00Z');
+  const sims = await startSimulators({
+    seed: 7,
+    clock: new TestClock(at),
+    dataset: { days: 2, callsPerDay: DENSE_CALLS_PER_DAY },
+  });
+  const app = await serveGateway(gatewayEnv(sims, { LOG_LEVEL: 'error' }), sims.clock);
+  try {
+    sims.cinnox.setFaults({ latencyMs });
+    sims.kaleyra.setFaults({ latencyMs });
+    const query = `since=${iso(at - DAY)}&until=${iso(at)}&limit=${WALK_LIMIT}`;
+    const walkOnce = async (): Promise<{ ids: string[]; pages: number; ms: number }> => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      const started = performance.now();
+      do {
+        const url = `${app.url}/call-logs?${query}${cursor === null ? '' : `&cursor=${cursor}`}`;
+        const response = await fetch(url);
+        if (response.status !== 200) throw new Error(`page ${pages + 1}: ${response.status}`);
+        const body = (await response.json()) as {
+          data: CallLog[];
+          page: { nextCursor: string | null };
+        };
+        ids.push(...body.data.map((record) => record.id));
+        cursor = body.page.nextCursor;
+        pages += 1;
+      } while (cursor !== null);
+      return { ids, pages, ms: performance.now() - started };
+    };
+
+    resetStats(sims);
+    const cold = await walkOnce();
+    const coldRequests = upstreamRequests(sims);
+    const warm = await walkOnce();
+
+    resetStats(sims);
+    const started = performance.now();
+    const all = await Promise.all(
+      app.app
+        .get(ProviderRegistry)
+        .providers.map((provider) =>
+          provider.fetchSlice({ from: at - DAY, to: at }, {}, Deadline.after(120_000)),
+        ),
+    );
+    const fetchAllMs = performance.now() - started;
+    // The providers are asked for a second more on each side; the day is what lies within it.
+    const fetched = all
+      .flatMap((result) => result.records)
+      .filter((record) => {
+        const started = Date.parse(record.startedAt);
+        return started >= at - DAY && started < at;
+      });
+    if (new Set(cold.ids).size !== cold.ids.length || cold.ids.length !== fetched.length)
+      throw new Error(`the walk gave ${cold.ids.length} records, the day holds ${fetched.length}`);
+    return {
+      records: cold.ids.length,
+      pages: cold.pages,
+      gateway: { ...coldRequests, ms: cold.ms },
+      warmMs: warm.ms,
+      fetchAll: { ...upstreamRequests(sims), ms: fetchAllMs },
+    };
+  } finally {
+    await app.app.close();
+    await sims.close();
+  }
+}
