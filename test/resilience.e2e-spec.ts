@@ -319,6 +319,49 @@ describe('one slow or failing provider never takes the endpoint down', () => {
     expect(missed).toEqual(kaleyraExpected);
   });
 
+  it('a provider that fails again while it catches up keeps its place, and the others make the page', async () => {
+    // Kaleyra's attempts outlast the request: only the walk can stop waiting for it.
+    const own = await startGateway(
+      gatewayEnv(sims, {
+        REQUEST_DEADLINE_MS: '2000',
+        KALEYRA_UPSTREAM_TIMEOUT_MS: '3000',
+        KALEYRA_UPSTREAM_RETRIES: '0',
+      }),
+      sims.clock,
+    );
+    try {
+      const window = { since: hour - 71 * HOUR, until: hour + HOUR };
+      const walkQuery = { since: iso(window.since), until: iso(window.until), limit: '25' };
+      const cinnox = ids(oracle(sims, window).filter((record) => record.provider === 'cinnox'));
+      expect(cinnox.length).toBeGreaterThan(50);
+
+      // Kaleyra refuses the first page: it stays at the window's start while CINNOX moves on.
+      sims.kaleyra.setFaults({ revokeCredentials: true });
+      const first = await own.http.get('/call-logs').query(walkQuery);
+      expect(first.status).toBe(200);
+      expect(kaleyraOf(first.body)).toMatchObject({ error: { code: 'upstream_auth' } });
+      const cursor = (first.body as PageBody).page.nextCursor;
+
+      // Then it hangs where it would catch up.
+      sims.kaleyra.resetFaults();
+      sims.kaleyra.setFaults({ hang: true });
+      const started = performance.now();
+      const second = await own.http.get('/call-logs').query({ ...walkQuery, cursor });
+      const took = performance.now() - started;
+      sims.kaleyra.resetFaults();
+
+      expect(second.status).toBe(200);
+      expect(took).toBeLessThan(2000);
+      const body = second.body as PageBody;
+      expect(kaleyraOf(body)).toMatchObject({ error: { code: 'upstream_timeout' } });
+      expect(ids(body.data)).toEqual(cinnox.slice(25, 50));
+      expect(body.page.nextCursor).not.toBeNull();
+      expect(body.page.nextCursor).not.toBe(cursor);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('a walk the deadline cuts short gives the rounds it finished, and its cursor goes on', async () => {
     const window = { since: hour - 4 * 24 * HOUR, until: hour };
     const walkQuery = { since: iso(window.since), until: iso(window.until), limit: '500' };

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SliceCache } from '../cache/slice-cache.js';
-import { type Deadline, withinDeadline } from '../domain/deadline.js';
+import { Clock } from '../domain/clock.js';
+import { Deadline, withinDeadline } from '../domain/deadline.js';
 import { boundary, edgeOf, isAfter } from '../domain/keyset.js';
 import type { Slice } from '../domain/slice.js';
 import { SlicePlan } from '../domain/slice-plan.js';
@@ -31,6 +32,7 @@ export class PageWalk {
   constructor(
     private readonly slices: SliceCache,
     private readonly settings: CallLogsSettings,
+    private readonly clock: Clock,
   ) {}
 
   async walk(
@@ -54,9 +56,20 @@ export class PageWalk {
       edge = plan.position;
       rounds += 1;
       const round = plan.nextRound(span);
+      const catchingUp = behind(query, live());
+      // A provider resuming from behind the others has half the time left to catch up: should it
+      // not answer by then, it keeps its place and the rest of the time goes to the others, so a
+      // provider that fails again cannot hold back a page the others could make.
+      const catchUp =
+        catchingUp.size > 0 ? Deadline.after(deadline.remaining() / 2, this.clock) : deadline;
       await Promise.all(
         live().flatMap((run) =>
-          round.map((slice) => this.fetchInto(run, slice, query, refresh, deadline)),
+          round.map((slice) =>
+            this.fetchInto(run, slice, query, refresh, {
+              request: deadline,
+              wait: catchingUp.has(run) ? catchUp : deadline,
+            }),
+          ),
         ),
       );
       for (const run of live()) if (run.late !== true) run.rounds = rounds;
@@ -87,13 +100,15 @@ export class PageWalk {
     return currentContext()?.upstreamRequests ?? 0;
   }
 
+  /** Fetches one slice for one provider; it waits until `wait`, the request ends at `request`. */
   private async fetchInto(
     run: Run,
     slice: Slice,
     query: ResolvedQuery,
     refresh: boolean,
-    deadline: Deadline,
+    deadlines: { request: Deadline; wait: Deadline },
   ): Promise<void> {
+    const { request: deadline, wait } = deadlines;
     const { provider, pushdown, meta } = run;
     if (provider === undefined || pushdown === undefined || slice.to <= run.floor) return;
     // Wholly before where this provider resumes: its records there were on earlier pages.
@@ -104,7 +119,7 @@ export class PageWalk {
       // The request stops waiting at its deadline; the fill goes on and serves later requests.
       const result = await withinDeadline(
         this.slices.fetch(provider, slice, pushdown, refresh),
-        deadline,
+        wait,
         () => deadlinePassed(provider),
       );
       // Another slice of the same round failed: this provider is out of the page.
@@ -132,6 +147,15 @@ export class PageWalk {
       meta.latencyMs += Math.round(performance.now() - started);
     }
   }
+}
+
+/** The providers still walking whose place lies behind another's: they are catching up. */
+function behind(query: ResolvedQuery, runs: readonly Run[]): Set<Run> {
+  const edges = runs.map(({ after }) => edgeOf(query, after));
+  const ahead = query.order === 'desc' ? Math.min(...edges) : Math.max(...edges);
+  return new Set(
+    runs.filter((_, i) => (query.order === 'desc' ? edges[i] > ahead : edges[i] < ahead)),
+  );
 }
 
 /** The edge furthest back among the providers still walking: where the walk must be. */

@@ -16,7 +16,8 @@ export class Deadline {
   ) {}
 
   static after(ms: number, clock: Clock = SYSTEM_CLOCK): Deadline {
-    const wait = Math.max(0, ms);
+    // Whole milliseconds: the signal's timer takes no fraction of one.
+    const wait = Math.max(0, Math.floor(ms));
     const signal = AbortSignal.timeout(wait);
     // Every slice of a page waits on it at once: more than the default ten listeners.
     setMaxListeners(0, signal);
