@@ -59,12 +59,10 @@ export class ProviderPolicy implements OnModuleDestroy {
   ) {
     this.provider = upstream.name;
     this.label = upstream.label;
+    // Only what became of requests the upstream received: one the deadline stopped while it
+    // waited for a place or a slot was never sent, and says nothing of the upstream's health.
     this.breaker = circuitBreaker(
-      handleWhen(
-        (error) =>
-          error instanceof TaskCancelledError ||
-          (error instanceof UpstreamError && UNWELL.has(error.code)),
-      ),
+      handleWhen((error) => error instanceof UpstreamError && UNWELL.has(error.code)),
       {
         halfOpenAfter: settings.circuitCooldownMs,
         breaker: new ConsecutiveBreaker(settings.circuitFailures),
@@ -110,23 +108,32 @@ export class ProviderPolicy implements OnModuleDestroy {
     try {
       return await retrying.execute(
         ({ signal }) =>
-          this.admission.execute(async ({ signal: admitted }) => {
+          // The bulkhead is not given the signal: it would drop a request cancelled while it
+          // waited without passing its place on, and the place would stay empty until another
+          // request ended. The request gives its place up inside instead.
+          this.admission.execute(async () => {
+            if (signal.aborted) throw new TaskCancelledError();
             // The slot is taken just before the request leaves, inside the bulkhead, so that what
             // the limiter counts is what the provider sees; waiting for it is not the upstream
             // being slow, so it happens outside the attempt's timeout.
             if (this.limiter !== null) {
               const waited = await this.limiter.limiter.take(this.limiter.account, {
-                signal: admitted,
+                signal,
                 deadline,
                 caller: context?.caller,
               });
               this.observer?.limiterWait(this.provider, waited / 1000);
             }
-            return this.timeout.execute(
-              ({ signal: attempt }) => this.attempt(() => request(attempt)),
-              admitted,
-            );
-          }, signal),
+            try {
+              return await this.timeout.execute(
+                ({ signal: attempt }) => this.attempt(() => request(attempt)),
+                signal,
+              );
+            } catch (error) {
+              // Sent and not answered in time: that counts against the upstream.
+              throw error instanceof TaskCancelledError ? this.classify(error, deadline) : error;
+            }
+          }),
         deadline.signal,
       );
     } catch (error) {
