@@ -78,6 +78,31 @@ describe('the slice cache when Redis or a lock holder fails', () => {
     }
   });
 
+  it('a fill its request stopped waiting for is finished before shutdown: its lease released, its slice kept', async () => {
+    const own = testPrefix('left-behind');
+    const leaving = await startGateway(
+      gatewayEnv(sims, { REDIS_URL: redis.url, CACHE_PREFIX: own }),
+      sims.clock,
+    );
+    const keys = new Redis(redis.url);
+    try {
+      // Kaleyra answers after the request has given up: the fill goes on without it.
+      sims.kaleyra.setFaults({ latencyMs: 400 });
+      const response = await leaving.http
+        .get('/call-logs')
+        .query({ ...query(3), provider: 'kaleyra' })
+        .set('x-request-timeout', '100');
+      expect(response.status).toBe(504);
+      await leaving.close();
+      sims.kaleyra.resetFaults();
+      expect(await keys.keys(`${own}*:lock`)).toEqual([]);
+      expect((await keys.keys(`${own}*kaleyra*`)).length).toBeGreaterThan(0);
+    } finally {
+      sims.kaleyra.resetFaults();
+      keys.disconnect();
+    }
+  });
+
   it('Redis stopped mid-run: every request still succeeds from the upstreams, readiness says degraded', async () => {
     await gateway.http.get('/call-logs').query(query(3));
     await redis.stop();

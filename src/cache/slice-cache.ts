@@ -105,9 +105,14 @@ export class SliceCache implements OnModuleDestroy {
     return composed === undefined ? undefined : result(composed, 'hit');
   }
 
-  /** Resolves when the background refreshes started so far have ended (tests and shutdown). */
+  /**
+   * Resolves when the fills under way in this process have ended, background refreshes and those
+   * whose requests stopped waiting included (tests and shutdown): a fill cut off by the store's
+   * closing would leave its lease for the other replicas to wait out.
+   */
   async idle(): Promise<void> {
-    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+    while (this.background.size > 0 || this.inflight.size > 0)
+      await Promise.allSettled([...this.background, ...this.inflight.values()]);
   }
 
   async onModuleDestroy(): Promise<void> {
