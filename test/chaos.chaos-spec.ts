@@ -257,8 +257,10 @@ describe(`chaos: ${CALLERS} callers, two gateways, one Redis restart, ${SECONDS}
       };
       for (const { url } of gateways) {
         for (;;) {
-          const { status } = await call(url, query, DEADLINE_MS);
-          if (status === 200) break;
+          const { status, body } = await call(url, query, DEADLINE_MS);
+          // Asked, not served stale in its stead: `strict` lets a stale slice through.
+          const asked = body.meta?.providers.find((meta) => meta.provider === provider);
+          if (status === 200 && asked?.status === 'ok') break;
           if (performance.now() > until) return false;
           // Asked again at a client's pace, not in a tight loop against an open circuit.
           await delay(PROBE_EVERY_MS);
