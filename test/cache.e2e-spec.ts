@@ -130,9 +130,11 @@ describe.each(
   });
 
   it('a 7-day walk after a 1-day walk asks the upstreams only for the 6 missing days', async () => {
-    const { http } = await gateway();
+    const { http, app } = await gateway();
     const oneDay = lastDays(1);
     await walk(http, params(oneDay, { limit: '500' }));
+    // What the walk read ahead has reached the upstreams before they are counted.
+    await app.get(SliceCache).idle();
     resetStats(sims);
     const week = lastDays(7);
     const { records } = await walk(http, params(week, { limit: '500' }));
@@ -148,9 +150,10 @@ describe.each(
   });
 
   it('a 1-day walk after a 7-day walk asks the upstreams nothing: its slices lie inside the week’s', async () => {
-    const { http } = await gateway();
+    const { http, app } = await gateway();
     const week = lastDays(7);
     await walk(http, params(week, { limit: '500' }));
+    await app.get(SliceCache).idle();
     resetStats(sims);
     for (const [days, limit] of [
       [1, '500'],

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { SliceCache } from '../src/cache/slice-cache.js';
 import { KALEYRA_PAGINGS } from '../src/kaleyra/sandbox/kaleyra.simulator.js';
 import {
   DAY,
@@ -205,6 +206,7 @@ describe('upstream paging that cannot lose a record', () => {
       try {
         const { records } = await walk(gateway.http, query('kaleyra'));
         expect(ids(records)).toEqual(ids(oracle(sims, window, only('kaleyra'))));
+        await gateway.app.get(SliceCache).idle();
         // Walked again from the upstream: every request asks the way that was learned.
         resetStats(sims);
         await walk(gateway.http, { ...query('kaleyra'), refresh: 'true' });

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { SliceCache } from '../src/cache/slice-cache.js';
 import {
   HOUR,
   REDIS_URL,
@@ -442,6 +443,7 @@ describe('one slow or failing provider never takes the endpoint down', () => {
       // Warmed: every slice a later walk of the window asks for is held, decoded, in memory
       // (slices nest, so any of them lies inside one held or is tiled by them).
       expect(ids((await walk(ticking.http, walkQuery)).records)).toEqual(expected);
+      await ticking.app.get(SliceCache).idle();
       resetStats(sims);
 
       // Served from memory, each slice settles at once: no timer can run during the walk, and only

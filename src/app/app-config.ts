@@ -57,6 +57,7 @@ class GatewayVariables {
   CACHE_PREFIX = 'call-logs:';
   @IntVar(1, 100) CALLER_UPSTREAM_SHARE = 50;
   @IntVar(1, 100_000) MAX_UPSTREAM_REQUESTS_PER_REQUEST = 250;
+  @IntVar(0, 744) READ_AHEAD_HOURS = 12;
   @PatternVar(
     /^(true|false|[\d.:a-fA-F/]+(,[\d.:a-fA-F/]+)*)$/,
     'TRUST_PROXY must be true, false, or a comma-separated list of proxy addresses and CIDRs',
@@ -154,6 +155,7 @@ export function loadConfig(
       // Outside production, a key of the process's own: its cursors last as long as it does.
       cursorSecret: vars.CURSOR_SECRET ?? randomBytes(32).toString('base64url'),
       maxUpstreamRequests: vars.MAX_UPSTREAM_REQUESTS_PER_REQUEST,
+      readAheadMs: vars.READ_AHEAD_HOURS * 3_600_000,
     },
     cache: {
       redisUrl: vars.REDIS_URL,

@@ -20,6 +20,7 @@ import { CallLogsService } from '../call-logs/call-logs.service.js';
 import { CallLogsSettings } from '../call-logs/call-logs.settings.js';
 import { PageCache } from '../call-logs/page-cache.js';
 import { PageWalk } from '../call-logs/page-walk.js';
+import { ReadAhead } from '../call-logs/read-ahead.js';
 import { Clock } from '../domain/clock.js';
 import { HealthController } from '../health/health.controller.js';
 import { Lifecycle } from '../health/lifecycle.js';
@@ -93,6 +94,7 @@ export class AppModule {
         SliceCache,
         PageCache,
         PageWalk,
+        ReadAhead,
         CallLogsService,
       ],
       exports: [AppConfig, Clock, Metrics, PolicyObserver, RateLimitSettings, Tracing],

@@ -4,7 +4,7 @@ import { Deadline } from '../domain/deadline.js';
 import type { CallLogProvider, Pushdown, SliceResult } from '../upstreams/call-log-provider.js';
 import { UpstreamError } from '../domain/upstream-error.js';
 import { currentContext } from '../http/request-context.js';
-import type { Slice } from '../domain/slice.js';
+import { type Slice, widerThan } from '../domain/slice.js';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { Tracing } from '../tracing/tracing.js';
 import { type CacheOutcome, CacheObserver } from './cache-observer.js';
@@ -88,12 +88,68 @@ export class SliceCache implements OnModuleDestroy {
       );
     }
     // Concurrent callers here share one look for a cover, as they share one fill.
-    return this.shared(
-      key,
-      async () =>
-        (entry === undefined ? await this.cover(provider, slice, pushdown) : undefined) ??
-        this.fill({ key, provider, slice, pushdown, fallback: entry, outcome: 'miss' }),
+    return this.shared(key, async () => {
+      if (entry === undefined) {
+        const waited = await this.widerUnderWay(provider, slice, pushdown);
+        const covered = await this.cover(provider, slice, pushdown);
+        if (covered !== undefined) return waited ? { ...covered, cache: 'collapsed' } : covered;
+      }
+      return this.fill({ key, provider, slice, pushdown, fallback: entry, outcome: 'miss' });
+    });
+  }
+
+  /**
+   * Fills, behind the request, the slices a walk will want next that neither this replica nor the
+   * store holds fresh, so that the walk's next pages find them here (a fill under way included).
+   */
+  prefetch(provider: CallLogProvider, slices: readonly Slice[], pushdown: Pushdown): void {
+    const task = this.prefetchAll(provider, slices, pushdown).catch((error: unknown) => {
+      this.logger.warn(
+        `Read-ahead for ${provider.name} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
+    this.background.add(task);
+    void task.finally(() => this.background.delete(task));
+  }
+
+  private async prefetchAll(
+    provider: CallLogProvider,
+    slices: readonly Slice[],
+    pushdown: Pushdown,
+  ): Promise<void> {
+    const keyOf = (slice: Slice): string => sliceKey(provider, slice, pushdown);
+    const now = this.clock.now();
+    // A slice inside a wider one that is fresh, or on its way, is as good as fetched.
+    const held = (key: string): boolean => this.inflight.has(key) || this.decoded.isFresh(key, now);
+    const wanted = slices
+      .map((slice) => ({ slice, keys: [slice, ...widerThan(slice)].map(keyOf) }))
+      .filter(({ keys }) => !keys.some(held));
+    const keys = [...new Set(wanted.flatMap((want) => want.keys))];
+    const stored = await this.store.freshness(keys);
+    const fresh = new Set(keys.filter((_, i) => this.clock.now() < (stored[i] ?? 0)));
+    const missing = wanted.filter((want) => !want.keys.some((key) => fresh.has(key)));
+    await Promise.allSettled(
+      missing.map(({ slice, keys: [key] }) =>
+        this.shared(key, () => this.fill({ key, provider, slice, pushdown, outcome: 'miss' })),
+      ),
     );
+  }
+
+  /**
+   * Waits for the fills under way here of wider slices this one lies inside (a walk's read-ahead),
+   * so that it is composed from them rather than fetched again; true when there were any.
+   */
+  private async widerUnderWay(
+    provider: CallLogProvider,
+    slice: Slice,
+    pushdown: Pushdown,
+  ): Promise<boolean> {
+    const running = widerThan(slice).flatMap((wider) => {
+      const fill = this.inflight.get(sliceKey(provider, wider, pushdown));
+      return fill === undefined ? [] : [fill];
+    });
+    await Promise.allSettled(running);
+    return running.length > 0;
   }
 
   private async cover(

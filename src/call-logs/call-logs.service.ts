@@ -20,6 +20,7 @@ import {
   recordsJson,
 } from './page-presenter.js';
 import { PageWalk } from './page-walk.js';
+import { ReadAhead } from './read-ahead.js';
 import { type Run, deadlinePassed, finishRun, isLive, prepareRun } from './provider-run.js';
 import { AllProvidersFailedError } from './providers-failed.error.js';
 import { requestDeadline } from './request-deadline.js';
@@ -43,6 +44,7 @@ export class CallLogsService {
   constructor(
     private readonly registry: ProviderRegistry,
     private readonly walker: PageWalk,
+    private readonly readAhead: ReadAhead,
     private readonly pages: PageCache,
     private readonly clock: Clock,
     private readonly settings: CallLogsSettings,
@@ -117,6 +119,9 @@ export class CallLogsService {
     // A page the deadline cut short is not the page: it is not kept.
     const kept = pageKey !== undefined && !cut && isCacheable(runs);
     if (kept) this.pages.set(pageKey, produced);
+    if (query.places !== null && !refresh && !cut && !walk.done) {
+      this.readAhead.after(answered, query, walk.edge);
+    }
     return present(produced, runs, this.clock.now(), kept);
   }
 }

@@ -12,4 +12,6 @@ export abstract class CallLogsSettings {
   abstract readonly cursorSecret: string;
   /** Upstream requests one request may cause; past them the page is cut short, with a cursor. */
   abstract readonly maxUpstreamRequests: number;
+  /** How much time after a walk's page is fetched behind it; 0 turns read-ahead off. */
+  abstract readonly readAheadMs: number;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { MAX_SLICES_PER_ROUND, SlicePlan } from './slice-plan.js';
+import { MAX_SLICES_PER_ROUND, SlicePlan, slicesAhead } from './slice-plan.js';
 import { SLICE_WIDTHS_MS, nextSlice, type SortOrder } from './slice.js';
 
 const HOUR = 3_600_000;
@@ -168,5 +168,66 @@ describe('SlicePlan terminates', () => {
     expect(() => new SlicePlan(Number.NaN, 0, 'desc')).toThrow(RangeError);
     expect(() => new SlicePlan(0, Number.POSITIVE_INFINITY, 'asc')).toThrow(RangeError);
     expect(() => new SlicePlan(0, HOUR, 'asc', Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe('slicesAhead', () => {
+  const day = { since: t('2026-11-17T18:00Z'), until: t('2026-11-18T18:00Z') };
+
+  it('goes on from the edge in the widest aligned slices it allows, until they cover the span', () => {
+    expect(show(slicesAhead(day, t('2026-11-18T17:00Z'), 'desc', 11 * HOUR, 6 * HOUR))).toEqual([
+      ['2026-11-18T16:00', '2026-11-18T17:00'],
+      ['2026-11-18T15:00', '2026-11-18T16:00'],
+      ['2026-11-18T12:00', '2026-11-18T15:00'],
+      ['2026-11-18T06:00', '2026-11-18T12:00'],
+    ]);
+    expect(show(slicesAhead(day, t('2026-11-17T18:00Z'), 'asc', 7 * HOUR, 6 * HOUR))).toEqual([
+      ['2026-11-17T18:00', '2026-11-18T00:00'],
+      ['2026-11-18T00:00', '2026-11-18T06:00'],
+    ]);
+  });
+
+  it('stops at the window’s end and never asks for whole hours beyond it', () => {
+    const window = { since: t('2026-11-18T04:30Z'), until: t('2026-11-18T18:00Z') };
+    expect(show(slicesAhead(window, t('2026-11-18T12:00Z'), 'desc', DAY, 6 * HOUR))).toEqual([
+      ['2026-11-18T06:00', '2026-11-18T12:00'],
+      ['2026-11-18T05:00', '2026-11-18T06:00'],
+      ['2026-11-18T04:00', '2026-11-18T05:00'],
+    ]);
+    expect(slicesAhead(window, window.since, 'desc', DAY, 6 * HOUR)).toEqual([]);
+    expect(slicesAhead(window, window.until, 'asc', DAY, 6 * HOUR)).toEqual([]);
+    expect(slicesAhead(window, t('2026-11-18T12:00Z'), 'desc', 0, 6 * HOUR)).toEqual([]);
+  });
+
+  it('tiles the time it covers with aligned slices, each inside the window’s hours', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 6 * DAY }),
+        fc.integer({ min: 1, max: 4 * DAY }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.constantFrom<SortOrder>('asc', 'desc'),
+        fc.integer({ min: 0, max: 3 * DAY }),
+        fc.constantFrom(HOUR, 3 * HOUR, 6 * HOUR, DAY),
+        (offset, length, where, order, span, maxWidth) => {
+          const since = t('2026-11-10T00:00Z') + offset;
+          const window = { since, until: since + length };
+          const edge = Math.round(since + where * length);
+          const slices = slicesAhead(window, edge, order, span, maxWidth);
+          let at = edge;
+          for (const slice of slices) {
+            const width = slice.to - slice.from;
+            expect(SLICE_WIDTHS_MS).toContain(width);
+            expect(width <= Math.max(maxWidth, HOUR)).toBe(true);
+            expect(slice.from % width).toBe(0);
+            expect(slice.from).toBeGreaterThanOrEqual(Math.floor(window.since / HOUR) * HOUR);
+            expect(slice.to).toBeLessThanOrEqual(Math.ceil(window.until / HOUR) * HOUR);
+            // Each slice starts where the one before ended (the first: at the edge, or holds it).
+            if (order === 'desc') expect(slice.from < at && slice.to >= at).toBe(true);
+            else expect(slice.from <= at && slice.to > at).toBe(true);
+            at = order === 'desc' ? slice.from : slice.to;
+          }
+        },
+      ),
+    );
   });
 });

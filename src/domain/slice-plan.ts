@@ -4,6 +4,9 @@ import { type Slice, type SortOrder, nextSlice } from './slice.js';
 /** A round never asks for more slices than this at once. */
 export const MAX_SLICES_PER_ROUND = 8;
 
+/** Read-ahead never plans more slices than this at once. */
+const MAX_SLICES_AHEAD = 32;
+
 /**
  * Walks `[since, until)` from the end `order` starts at, one round of slices at a time. Every
  * round moves the edge by at least one slice and never past the window, so a walk of any window
@@ -78,4 +81,33 @@ export class SlicePlan {
     }
     return slices;
   }
+}
+
+/**
+ * The slices a walk will want after `edge`, for read-ahead: from `edge` on in `order`, each the
+ * widest aligned slice at most `maxWidth` wide that stays within the window's hours, until they
+ * cover `span` or reach the window's end. Widths follow the edge's alignment exactly as a walk's
+ * own rounds do, so a later page's slices lie inside these, or are these.
+ */
+export function slicesAhead(
+  window: { since: number; until: number },
+  edge: number,
+  order: SortOrder,
+  span: number,
+  maxWidth: number,
+): Slice[] {
+  const low = Math.floor(window.since / HOUR) * HOUR;
+  const high = Math.ceil(window.until / HOUR) * HOUR;
+  const slices: Slice[] = [];
+  let at = Math.min(Math.max(edge, window.since), window.until);
+  const inside = (slice: Slice): boolean => slice.from >= low && slice.to <= high;
+  while (slices.length < MAX_SLICES_AHEAD && Math.abs(at - edge) < span) {
+    if (order === 'desc' ? at <= window.since : at >= window.until) break;
+    let slice = nextSlice(at, order, maxWidth);
+    while (!inside(slice) && slice.to - slice.from > HOUR)
+      slice = nextSlice(at, order, (slice.to - slice.from) / 2);
+    slices.push(slice);
+    at = order === 'desc' ? slice.from : slice.to;
+  }
+  return slices;
 }
