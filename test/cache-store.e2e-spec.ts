@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { MemoryCacheStore } from '../src/cache/memory-cache-store.js';
+import { MemoryCacheStore, storedBytes } from '../src/cache/memory-cache-store.js';
 import { RedisCacheStore, type RedisCacheStoreOptions } from '../src/cache/redis-cache-store.js';
 import {
   FakeClock,
@@ -31,14 +31,14 @@ afterAll(() => {
 /** Polls `condition` every 50 ms until it holds; fails after `boundMs`. */
 describeCacheStoreContract('MemoryCacheStore', () => {
   const clock = new FakeClock();
-  const store = new MemoryCacheStore({ maxEntries: 1000, clock });
+  const store = new MemoryCacheStore({ maxBytes: 1_000_000_000, clock });
   return Promise.resolve({ store, replica: store, clock, cleanup: () => store.close() });
 });
 
 describe('MemoryCacheStore', () => {
   it('expires entries and leases by its clock', async () => {
     const clock = new FakeClock();
-    const store = new MemoryCacheStore({ maxEntries: 10, clock });
+    const store = new MemoryCacheStore({ maxBytes: 10_000_000, clock });
     await put(store, 'k', entryAt(clock, 'x', 60_000));
     await store.acquire('k', 60_000);
     clock.advance(60_001);
@@ -46,15 +46,21 @@ describe('MemoryCacheStore', () => {
     expect(await store.acquire('k', 1000)).not.toBeNull();
   });
 
-  it('keeps at most maxEntries, dropping the least recently used', async () => {
+  it('keeps at most maxBytes of entries, dropping the least recently used', async () => {
     const clock = new FakeClock();
-    const store = new MemoryCacheStore({ maxEntries: 2, clock });
-    await put(store, 'a', entryAt(clock, 'a'));
-    await put(store, 'b', entryAt(clock, 'b'));
+    const value = 'x'.repeat(1000);
+    const bytes = storedBytes('a', entryAt(clock, value));
+    const store = new MemoryCacheStore({ maxBytes: 2 * bytes, clock });
+    await put(store, 'a', entryAt(clock, value));
+    await put(store, 'b', entryAt(clock, value));
     await store.get('a');
-    await put(store, 'c', entryAt(clock, 'c'));
+    await put(store, 'c', entryAt(clock, value));
     expect(await store.get('b')).toBeUndefined();
     expect(await store.get('a')).toBeDefined();
+    expect(await store.get('c')).toBeDefined();
+    // An entry larger than the whole store is not kept, and evicts nothing.
+    await put(store, 'd', entryAt(clock, 'x'.repeat(3 * bytes)));
+    expect(await store.get('d')).toBeUndefined();
     expect(await store.get('c')).toBeDefined();
   });
 });

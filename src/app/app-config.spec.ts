@@ -22,6 +22,20 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 describe('loadConfig', () => {
+  it('shares CACHE_MAX_BYTES out among the caches of a replica, the in-process store only without Redis', () => {
+    const alone = loadConfig({ CACHE_MAX_BYTES: '64000000' });
+    const shared = loadConfig({ CACHE_MAX_BYTES: '64000000', REDIS_URL: 'redis://127.0.0.1:6379' });
+    const parts = (config: AppConfig): number[] => [
+      config.cache.storeMaxBytes,
+      config.cache.decodedMaxBytes,
+      config.callLogs.pageCacheMaxBytes,
+    ];
+    expect(parts(alone)).toEqual([32_000_000, 24_000_000, 8_000_000]);
+    expect(parts(shared)).toEqual([0, 48_000_000, 16_000_000]);
+    expect(parts(loadConfig({})).reduce((a, b) => a + b)).toBe(128 * 2 ** 20);
+    expect(problemsOf({ CACHE_MAX_BYTES: '1000' })[0]).toMatch(/CACHE_MAX_BYTES/);
+  });
+
   it('runs with no variables at all: sandbox upstreams, in-memory cache, port 3000', () => {
     const config = loadConfig({});
     expect(config.http.port).toBe(3000);

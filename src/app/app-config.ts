@@ -46,9 +46,8 @@ class GatewayVariables {
   @IntVar(0, 30 * 86_400) CACHE_STALE_TTL_SECONDS = 86_400;
   @IntVar(100, 300_000) CACHE_LOCK_LEASE_MS = 20_000;
   @IntVar(10, 120_000) CACHE_WAIT_TIMEOUT_MS = 5_000;
-  @IntVar(1, 10_000_000) CACHE_MAX_ENTRIES = 20_000;
+  @IntVar(1_048_576, 68_719_476_736) CACHE_MAX_BYTES = 134_217_728;
   @IntVar(10, 10_000) CACHE_REDIS_TIMEOUT_MS = 150;
-  @IntVar(0, 100_000_000) CACHE_LOCAL_MAX_RECORDS = 100_000;
   @PatternVar(
     /^[\w:.-]{0,64}$/,
     'CACHE_PREFIX may hold letters, digits and _ : . - (at most 64)',
@@ -126,6 +125,7 @@ export function loadConfig(
   }
   // A bad shared setting is found once per provider: say it once.
   if (problems.length > 0) throw new ConfigValidationError([...new Set(problems)]);
+  const memory = memoryBudget(vars.CACHE_MAX_BYTES, vars.REDIS_URL !== undefined);
 
   return {
     env: vars.NODE_ENV as AppConfig['env'],
@@ -156,6 +156,7 @@ export function loadConfig(
       cursorSecret: vars.CURSOR_SECRET ?? randomBytes(32).toString('base64url'),
       maxUpstreamRequests: vars.MAX_UPSTREAM_REQUESTS_PER_REQUEST,
       readAheadMs: vars.READ_AHEAD_HOURS * 3_600_000,
+      pageCacheMaxBytes: memory.pages,
     },
     cache: {
       redisUrl: vars.REDIS_URL,
@@ -166,9 +167,9 @@ export function loadConfig(
       staleTtlMs: vars.CACHE_STALE_TTL_SECONDS * 1000,
       leaseMs: vars.CACHE_LOCK_LEASE_MS,
       waitTimeoutMs: vars.CACHE_WAIT_TIMEOUT_MS,
-      maxEntries: vars.CACHE_MAX_ENTRIES,
+      storeMaxBytes: memory.store,
       redisTimeoutMs: vars.CACHE_REDIS_TIMEOUT_MS,
-      localMaxRecords: vars.CACHE_LOCAL_MAX_RECORDS,
+      decodedMaxBytes: memory.decoded,
       fillDeadlineMs: vars.REQUEST_DEADLINE_MS,
     },
     auth: auth.settings,
@@ -191,6 +192,20 @@ export function loadConfig(
     },
     warnings: auth.warnings,
   };
+}
+
+/**
+ * How a replica's cache memory is shared out. Without a shared store the in-process store holds
+ * the slices (as MessagePack, the smallest form) and takes half; the decoded slices a page is
+ * made of take most of the rest; the kept pages, a lookup's worth of saving each, the remainder.
+ */
+function memoryBudget(
+  maxBytes: number,
+  shared: boolean,
+): { store: number; decoded: number; pages: number } {
+  const store = shared ? 0 : Math.floor(maxBytes / 2);
+  const decoded = Math.floor(((maxBytes - store) * 3) / 4);
+  return { store, decoded, pages: maxBytes - store - decoded };
 }
 
 function trustProxyOf(value: string | undefined): FrontDoorSettings['trustProxy'] {

@@ -83,7 +83,7 @@ export class AppModule {
           provide: CacheStore,
           useFactory: (): Promise<CacheStore> | CacheStore =>
             config.cache.redisUrl === undefined
-              ? new MemoryCacheStore({ maxEntries: config.cache.maxEntries, clock })
+              ? new MemoryCacheStore({ maxBytes: config.cache.storeMaxBytes, clock })
               : RedisCacheStore.connect({
                   url: config.cache.redisUrl,
                   prefix: config.cache.prefix,

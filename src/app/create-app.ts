@@ -16,6 +16,7 @@ import type { ProviderDescriptor } from '../upstreams/provider-descriptor.js';
 import { AppLogger } from '../logging/app-logger.js';
 import { createLogger } from '../logging/logger.js';
 import { CacheStore } from '../cache/cache-store.js';
+import { SliceCache } from '../cache/slice-cache.js';
 import { PageCache } from '../call-logs/page-cache.js';
 import { CallerLimits } from '../limits/caller-limits.js';
 import { Metrics } from '../metrics/metrics.js';
@@ -75,10 +76,12 @@ export async function createApp(
   const limits = app.get(CallerLimits);
   metrics.watchStore('caller-limits', () => limits.health());
   const pages = app.get(PageCache);
+  metrics.watch('call_log_page_cache_bytes', 'Bytes of the pages kept ready', () => pages.bytes);
+  const slices = app.get(SliceCache);
   metrics.watch(
-    'call_log_page_cache_bytes',
-    'Bytes of records in the pages kept ready',
-    () => pages.bytes,
+    'call_log_decoded_slices_bytes',
+    'Heap bytes, estimated, of the decoded slices this replica keeps',
+    () => slices.decodedBytes,
   );
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(

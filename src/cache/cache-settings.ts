@@ -16,12 +16,12 @@ export abstract class CacheSettings {
   abstract readonly leaseMs: number;
   /** How long a request waits for another replica's fill. */
   abstract readonly waitTimeoutMs: number;
-  /** Slices the in-process store holds. */
-  abstract readonly maxEntries: number;
+  /** Bytes the in-process store holds, when there is no shared one. */
+  abstract readonly storeMaxBytes: number;
   /** Timeout of every Redis call. */
   abstract readonly redisTimeoutMs: number;
-  /** Decoded records each replica keeps. */
-  abstract readonly localMaxRecords: number;
+  /** Heap bytes of the decoded slices each replica keeps. */
+  abstract readonly decodedMaxBytes: number;
   /** Deadline of a fill, which every caller that wants the slice shares. */
   abstract readonly fillDeadlineMs: number;
 }

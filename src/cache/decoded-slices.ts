@@ -8,24 +8,42 @@ export interface Decoded {
   payload: SlicePayload;
   fetchedAt: number;
   freshUntil: number;
+  /** What the decoded records take of the heap, estimated from their encoded size. */
+  bytes: number;
+}
+
+/**
+ * Heap bytes a decoded slice takes per byte of its encoding: measured on slices of the dense data
+ * set (500 records, raw included: 221 KB of MessagePack decode to 669 KB of heap).
+ */
+const HEAP_PER_ENCODED_BYTE = 3;
+
+/** The heap a slice encoded in `encoded` bytes takes once decoded. */
+export function decodedBytes(encoded: number): number {
+  return encoded * HEAP_PER_ENCODED_BYTE + 64;
 }
 
 /**
  * The slices this replica has read or fetched, decoded, kept while fresh: a fresh slice is as good
  * here as in the store, and reading it here costs neither a round trip nor decoding. Bounded by
- * the records they hold.
+ * the heap they take.
  */
 export class DecodedSlices {
   private readonly slices: LRUCache<string, Decoded>;
 
   constructor(
-    maxRecords: number,
+    maxBytes: number,
     private readonly clock: Clock,
   ) {
     this.slices = new LRUCache<string, Decoded>({
-      maxSize: Math.max(1, maxRecords),
-      sizeCalculation: (value) => value.payload.records.length + 1,
+      maxSize: Math.max(1, maxBytes),
+      sizeCalculation: (value) => Math.max(1, value.bytes),
     });
+  }
+
+  /** The heap the slices kept take, as estimated. */
+  get bytes(): number {
+    return this.slices.calculatedSize;
   }
 
   /** The slice while it is fresh; counts as a use. */
@@ -50,6 +68,7 @@ export class DecodedSlices {
             payload: decodeSlice(entry.value),
             fetchedAt: entry.fetchedAt,
             freshUntil: entry.freshUntil,
+            bytes: decodedBytes(entry.value.length),
           };
     this.remember(key, decoded);
     return decoded;

@@ -16,7 +16,15 @@ interface Lock {
   expiresAt: number;
 }
 
-/** The in-process store: one replica, or a test double of the shared one. */
+/** Fills under way at once that the store keeps a lock for; a lock is a few dozen bytes. */
+const MAX_LOCKS = 100_000;
+
+/** What an entry costs the store: its value, its key, and the entry's own fields. */
+export function storedBytes(key: string, entry: StoredEntry): number {
+  return entry.value.length + key.length + 64;
+}
+
+/** The in-process store, bounded by the bytes it holds: one replica, or a test double of the shared one. */
 export class MemoryCacheStore extends CacheStore {
   private readonly clock: Clock;
   private readonly slots: LRUCache<string, Slot>;
@@ -28,14 +36,17 @@ export class MemoryCacheStore extends CacheStore {
   private lastFence = 0;
   private readonly waiters = new Waiters();
 
-  constructor(options: { maxEntries: number; clock?: Clock }) {
+  constructor(options: { maxBytes: number; clock?: Clock }) {
     super();
     this.clock = options.clock ?? new SystemClock();
     // TTLs run on the injected clock, so that a test can move time; resolution 0 reads it every time.
     const ttlOptions = { perf: this.clock, ttlResolution: 0 };
-    const max = Math.max(1, options.maxEntries);
-    this.slots = new LRUCache<string, Slot>({ max, ...ttlOptions });
-    this.locks = new LRUCache<string, Lock>({ max, ...ttlOptions });
+    this.slots = new LRUCache<string, Slot>({
+      maxSize: Math.max(1, options.maxBytes),
+      sizeCalculation: (slot, key) => storedBytes(key, slot.entry),
+      ...ttlOptions,
+    });
+    this.locks = new LRUCache<string, Lock>({ max: MAX_LOCKS, ...ttlOptions });
   }
 
   get(key: string): Promise<StoredEntry | undefined> {

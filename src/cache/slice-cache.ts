@@ -10,7 +10,7 @@ import { Tracing } from '../tracing/tracing.js';
 import { type CacheOutcome, CacheObserver } from './cache-observer.js';
 import { CacheSettings } from './cache-settings.js';
 import { CacheStore, type Lease, type StoredEntry } from './cache-store.js';
-import { type Decoded, DecodedSlices } from './decoded-slices.js';
+import { type Decoded, DecodedSlices, decodedBytes } from './decoded-slices.js';
 import { encodeSlice } from './slice-codec.js';
 import { SliceCovers } from './slice-covers.js';
 import { sliceKey } from './slice-key.js';
@@ -45,8 +45,13 @@ export class SliceCache implements OnModuleDestroy {
     private readonly observer: CacheObserver,
     private readonly tracing: Tracing,
   ) {
-    this.decoded = new DecodedSlices(settings.localMaxRecords, clock);
+    this.decoded = new DecodedSlices(settings.decodedMaxBytes, clock);
     this.covers = new SliceCovers(store, this.decoded, clock);
+  }
+
+  /** The heap the decoded slices this replica keeps take, as estimated. */
+  get decodedBytes(): number {
+    return this.decoded.bytes;
   }
 
   async fetch(
@@ -285,7 +290,12 @@ export class SliceCache implements OnModuleDestroy {
       staleUntil: freshUntil + this.settings.staleTtlMs,
     };
     await this.store.fulfil(lease, entry);
-    this.decoded.remember(lease.key, { payload, fetchedAt: now, freshUntil });
+    this.decoded.remember(lease.key, {
+      payload,
+      fetchedAt: now,
+      freshUntil,
+      bytes: decodedBytes(entry.value.length),
+    });
     return { ...fetched, cache: outcome, fetchedAt: now, freshUntil };
   }
 

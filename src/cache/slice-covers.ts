@@ -60,6 +60,8 @@ export class SliceCovers {
       },
       fetchedAt: Math.min(...pieces.map((decoded) => decoded.fetchedAt)),
       freshUntil: Math.min(...pieces.map((decoded) => decoded.freshUntil)),
+      // Its records are its parts' own objects: what it adds is the array that lists them.
+      bytes: records.length * 8 + 64,
     };
     this.decoded.remember(keyOf(slice), composed);
     return composed;

@@ -8,15 +8,17 @@ import type { ProviderMetaDto } from './call-log.dto.js';
 import { resolveQuery } from './call-log-query.js';
 import type { CallLogQueryDto } from './call-log-query.dto.js';
 import { CallLogsSettings } from './call-logs.settings.js';
-import { type CachedPage, PageCache } from './page-cache.js';
+import { PageCache } from './page-cache.js';
 import { cursorsOf, placesAfter } from './page-places.js';
 import {
   type CallLogPage,
   entryOrder,
   isCacheable,
+  keep,
   pageKeyOf,
   present,
   presentAgain,
+  type ProducedPage,
   recordsJson,
 } from './page-presenter.js';
 import { PageWalk } from './page-walk.js';
@@ -72,7 +74,7 @@ export class CallLogsService {
       dto.until !== undefined || dto.cursor !== undefined ? pageKeyOf(query) : undefined;
     const cached = pageKey === undefined || refresh ? undefined : this.pages.get(pageKey);
     if (cached !== undefined) {
-      noteOutcome(cached.meta.providers.map((meta) => ({ ...meta, cache: 'hit' as const })));
+      noteOutcome(cached.providers);
       return presentAgain(cached, this.clock.now());
     }
 
@@ -103,7 +105,7 @@ export class CallLogsService {
           : boundary(walk.edge);
     const places = placesAfter(runs, answered, reach, query);
     if (places === 'no-progress') throw new AllProvidersFailedError(timedOut(runs, metas));
-    const produced: CachedPage = {
+    const produced: ProducedPage = {
       data: recordsJson(page, query.includeRaw),
       page: { limit: query.limit, ...cursorsOf(this.cursors, query, places, answered) },
       meta: {
@@ -118,7 +120,7 @@ export class CallLogsService {
     const cut = walk.late || (!walk.done && merged.length <= query.limit);
     // A page the deadline cut short is not the page: it is not kept.
     const kept = pageKey !== undefined && !cut && isCacheable(runs);
-    if (kept) this.pages.set(pageKey, produced);
+    if (kept) this.pages.set(pageKey, keep(produced));
     if (query.places !== null && !refresh && !cut && !walk.done) {
       this.readAhead.after(answered, query, walk.edge);
     }

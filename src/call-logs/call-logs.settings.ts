@@ -14,4 +14,6 @@ export abstract class CallLogsSettings {
   abstract readonly maxUpstreamRequests: number;
   /** How much time after a walk's page is fetched behind it; 0 turns read-ahead off. */
   abstract readonly readAheadMs: number;
+  /** Bytes of the pages each replica keeps for pinned windows. */
+  abstract readonly pageCacheMaxBytes: number;
 }

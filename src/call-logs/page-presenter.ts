@@ -2,9 +2,19 @@ import { type ProviderCacheState, cacheStatusHeader } from '../cache/cache-statu
 import type { CallLog } from '../domain/call-log.js';
 import { comparator } from '../domain/keyset.js';
 import type { ResolvedQuery } from './call-log-query.js';
-import type { ProviderMetaDto } from './call-log.dto.js';
-import type { CachedPage } from './page-cache.js';
+import type { MetaDto, PageDto, ProviderMetaDto } from './call-log.dto.js';
+import type { KeptPage } from './page-cache.js';
 import type { Entry, Run } from './provider-run.js';
+
+/** A page as produced, with its records already serialized. */
+export interface ProducedPage {
+  /** JSON of the page's records. */
+  data: string;
+  page: PageDto;
+  meta: MetaDto;
+  /** The earliest end of freshness among the slices the page was made of. */
+  freshUntil: number;
+}
 
 /** A page as JSON, and the Cache-Status header that goes with it. */
 export interface CallLogPage {
@@ -27,7 +37,7 @@ export function recordsJson(entries: readonly Entry[], includeRaw: boolean): str
 
 /** A page produced now, with its Cache-Status; `kept` when it is the page of a pinned window. */
 export function present(
-  page: CachedPage,
+  page: ProducedPage,
   runs: readonly Run[],
   now: number,
   kept: boolean,
@@ -41,20 +51,28 @@ export function present(
   };
 }
 
-/** A page served again: every provider that answered is a hit now, with no upstream request. */
-export function presentAgain(cached: CachedPage, now: number): CallLogPage {
-  const providers = cached.meta.providers.map((meta) =>
+/**
+ * A page as it is kept for the next caller: every provider that answered is a hit then, with no
+ * upstream request; the body is made once, as bytes.
+ */
+export function keep(page: ProducedPage): KeptPage {
+  const providers = page.meta.providers.map((meta) =>
     meta.status === 'ok'
       ? { ...meta, cache: 'hit' as const, upstreamRequests: 0, latencyMs: 0 }
       : meta,
   );
-  cached.hitBody ??= Buffer.from(serialize({ ...cached, meta: { ...cached.meta, providers } }));
+  const body = Buffer.from(serialize({ ...page, meta: { ...page.meta, providers } }));
+  return { body, providers, freshUntil: page.freshUntil };
+}
+
+/** A kept page served again. */
+export function presentAgain(kept: KeptPage, now: number): CallLogPage {
   return {
-    json: cached.hitBody,
-    cacheControl: keepFor(cached.freshUntil, now),
+    json: kept.body,
+    cacheControl: keepFor(kept.freshUntil, now),
     cacheStatus: cacheStatusHeader(
-      providers.map((meta) =>
-        cacheState(meta, meta.status === 'ok' ? cached.freshUntil : undefined, now),
+      kept.providers.map((meta) =>
+        cacheState(meta, meta.status === 'ok' ? kept.freshUntil : undefined, now),
       ),
     ),
   };
@@ -78,7 +96,7 @@ export function isCacheable(runs: readonly Run[]): boolean {
 }
 
 /** The response body, with the records' JSON spliced in as it is. */
-function serialize(page: CachedPage): string {
+function serialize(page: ProducedPage): string {
   return `{"data":${page.data},"page":${JSON.stringify(page.page)},"meta":${JSON.stringify(page.meta)}}`;
 }
 
