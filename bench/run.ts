@@ -177,6 +177,16 @@ async function main(): Promise<void> {
   print(
     `| fetching the whole day at once, at the same page sizes | ${fetchedAll} (${day.fetchAll.cinnox} + ${day.fetchAll.kaleyra}) | 1.0x | ${day.fetchAll.ms.toFixed(0)} | ${rate(day.fetchAll.ms)} |`,
   );
+  const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
+  print('');
+  print(
+    `| the server's resident memory (its own process, CACHE_MAX_BYTES at its default) | MiB | against idle |`,
+  );
+  print('|---|---|---|');
+  print(`| idle, after start | ${mib(day.memory.idleRss)} | 1.0x |`);
+  print(
+    `| peak, through the cold and warm walks and ${day.memory.callers} callers walking the day at once | ${mib(day.memory.peakRss)} | ${ratio(day.memory.peakRss, day.memory.idleRss)} |`,
+  );
   if (process.env.BENCH_JSON === '1') print(JSON.stringify(figures));
 
   for (const app of [shared, single, ...replicas]) await app.app.close();

@@ -1,3 +1,8 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { Environment } from '../src/config/read-variables.js';
 import type { CallLog } from '../src/domain/call-log.js';
 import { Deadline } from '../src/domain/deadline.js';
 import { DAY } from '../src/domain/time.js';
@@ -15,6 +20,8 @@ import {
 /** A busy contact centre: about 25,000 calls on a working day, half at each provider. */
 export const DENSE_CALLS_PER_DAY = 12_500;
 const WALK_LIMIT = 500;
+/** Callers walking the day at once, warm, after the two walks. */
+const CALLERS = 50;
 
 /** What walking one whole busy day costs, cold and warm, against fetching it all at once. */
 export interface WholeDay {
@@ -22,14 +29,17 @@ export interface WholeDay {
   pages: number;
   gateway: { cinnox: number; kaleyra: number; ms: number };
   warmMs: number;
+  /** The server's resident memory idle, and at its peak through the walks and the callers. */
+  memory: { idleRss: number; peakRss: number; callers: number };
   /** Every slice of the day fetched at once at the gateway's page sizes: the fewest requests. */
   fetchAll: { cinnox: number; kaleyra: number; ms: number };
 }
 
 /**
  * The 24 hours before a Wednesday 18:00 UTC on the dense data set, walked page by page at limit
- * 500 through a cold gateway, then again warm; and the same day fetched whole by the providers'
- * own clients, as a hand-written integration at the largest pages would.
+ * 500 through a cold gateway running as a process of its own, then again warm, then by 50 callers
+ * at once, with the server's resident memory before and at its peak; and the same day fetched
+ * whole by the providers' own clients, as a hand-written integration at the largest pages would.
  */
 export async function wholeDay(latencyMs: number): Promise<WholeDay> {
   const at = Date.parse('2026-11-18T18:00:00Z');
@@ -38,7 +48,10 @@ export async function wholeDay(latencyMs: number): Promise<WholeDay> {
     clock: new TestClock(at),
     dataset: { days: 2, callsPerDay: DENSE_CALLS_PER_DAY },
   });
-  const app = await serveGateway(gatewayEnv(sims, { LOG_LEVEL: 'error' }), sims.clock);
+  const env = gatewayEnv(sims, { LOG_LEVEL: 'error' });
+  const server = await GatewayProcess.start({ ...env, BENCH_NOW: iso(sims.clock.now()) });
+  // The providers' own clients, for the fetch of the whole day at once.
+  const clients = await serveGateway(env, sims.clock);
   try {
     sims.cinnox.setFaults({ latencyMs });
     sims.kaleyra.setFaults({ latencyMs });
@@ -49,7 +62,7 @@ export async function wholeDay(latencyMs: number): Promise<WholeDay> {
       let pages = 0;
       const started = performance.now();
       do {
-        const url = `${app.url}/call-logs?${query}${cursor === null ? '' : `&cursor=${cursor}`}`;
+        const url = `${server.url}/call-logs?${query}${cursor === null ? '' : `&cursor=${cursor}`}`;
         const response = await fetch(url);
         if (response.status !== 200) throw new Error(`page ${pages + 1}: ${response.status}`);
         const body = (await response.json()) as {
@@ -63,15 +76,20 @@ export async function wholeDay(latencyMs: number): Promise<WholeDay> {
       return { ids, pages, ms: performance.now() - started };
     };
 
+    const idleRss = server.memory().rss;
     resetStats(sims);
     const cold = await walkOnce();
     const coldRequests = upstreamRequests(sims);
     const warm = await walkOnce();
+    const callers = await Promise.all(Array.from({ length: CALLERS }, () => walkOnce()));
+    if (callers.some((walked) => walked.ids.join() !== cold.ids.join()))
+      throw new Error('a concurrent walk gave other records than the first walk');
+    const { peakRss } = server.memory();
 
     resetStats(sims);
     const started = performance.now();
     const all = await Promise.all(
-      app.app
+      clients.app
         .get(ProviderRegistry)
         .providers.map((provider) =>
           provider.fetchSlice({ from: at - DAY, to: at }, {}, Deadline.after(120_000)),
@@ -92,10 +110,46 @@ export async function wholeDay(latencyMs: number): Promise<WholeDay> {
       pages: cold.pages,
       gateway: { ...coldRequests, ms: cold.ms },
       warmMs: warm.ms,
+      memory: { idleRss, peakRss, callers: CALLERS },
       fetchAll: { ...upstreamRequests(sims), ms: fetchAllMs },
     };
   } finally {
-    await app.app.close();
+    await Promise.all([server.stop(), clients.app.close()]);
     await sims.close();
+  }
+}
+
+/** The gateway as a child process (`gateway-process.ts`), with its memory as the kernel counts it. */
+class GatewayProcess {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+  ) {}
+
+  static async start(env: Environment): Promise<GatewayProcess> {
+    const script = fileURLToPath(new URL('./gateway-process.js', import.meta.url));
+    const child = spawn(process.execPath, [script], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`the gateway exited with ${code}`)));
+      createInterface({ input: child.stdout }).once('line', resolve);
+    });
+    return new GatewayProcess(child, url);
+  }
+
+  /** Resident memory now, and the most it has held since it started (VmRSS, VmHWM), in bytes. */
+  memory(): { rss: number; peakRss: number } {
+    const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+    const kb = (field: string): number =>
+      Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]) * 1024;
+    return { rss: kb('VmRSS'), peakRss: kb('VmHWM') };
+  }
+
+  async stop(): Promise<void> {
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    await exited;
   }
 }
