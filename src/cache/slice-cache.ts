@@ -133,11 +133,15 @@ export class SliceCache implements OnModuleDestroy {
     const stored = await this.store.freshness(keys);
     const fresh = new Set(keys.filter((_, i) => this.clock.now() < (stored[i] ?? 0)));
     const missing = wanted.filter((want) => !want.keys.some((key) => fresh.has(key)));
-    await Promise.allSettled(
-      missing.map(({ slice, keys: [key] }) =>
-        this.shared(key, () => this.fill({ key, provider, slice, pushdown, outcome: 'miss' })),
-      ),
-    );
+    // Nearest first, one at a time: the walk's next page waits for the nearest slice, which would
+    // otherwise share the upstream with every slice after it (measured on the dense day: the cold
+    // walk took 1.05 of the time of fetching the day whole this way, 1.17 with all at once).
+    for (const { slice, keys } of missing) {
+      const key = keys[0];
+      await this.shared(key, () =>
+        this.fill({ key, provider, slice, pushdown, outcome: 'miss' }),
+      ).catch(() => undefined);
+    }
   }
 
   /**
