@@ -60,8 +60,15 @@ export class SliceCovers {
       },
       fetchedAt: Math.min(...pieces.map((decoded) => decoded.fetchedAt)),
       freshUntil: Math.min(...pieces.map((decoded) => decoded.freshUntil)),
-      // Its records are its parts' own objects: what it adds is the array that lists them.
-      bytes: records.length * 8 + 64,
+      // Its records are its parts' own objects, but it keeps them alive after the parts are gone:
+      // counted at its share of the parts.
+      bytes: Math.round(
+        (pieces.reduce((sum, decoded) => sum + decoded.bytes, 0) * records.length) /
+          Math.max(
+            1,
+            pieces.reduce((sum, decoded) => sum + decoded.payload.records.length, 0),
+          ),
+      ),
     };
     this.decoded.remember(keyOf(slice), composed);
     return composed;
