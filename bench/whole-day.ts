@@ -1,8 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import type { Environment } from '../src/config/read-variables.js';
 import type { CallLog } from '../src/domain/call-log.js';
 import { Deadline } from '../src/domain/deadline.js';
 import { DAY } from '../src/domain/time.js';
@@ -16,6 +11,7 @@ import {
   TestClock,
   upstreamRequests,
 } from '../test/utils.js';
+import { GatewayProcess } from './server-process.js';
 
 /** A busy contact centre: about 25,000 calls on a working day, half at each provider. */
 export const DENSE_CALLS_PER_DAY = 12_500;
@@ -116,40 +112,5 @@ export async function wholeDay(latencyMs: number): Promise<WholeDay> {
   } finally {
     await Promise.all([server.stop(), clients.app.close()]);
     await sims.close();
-  }
-}
-
-/** The gateway as a child process (`gateway-process.ts`), with its memory as the kernel counts it. */
-class GatewayProcess {
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly url: string,
-  ) {}
-
-  static async start(env: Environment): Promise<GatewayProcess> {
-    const script = fileURLToPath(new URL('./gateway-process.js', import.meta.url));
-    const child = spawn(process.execPath, [script], {
-      env: { PATH: process.env.PATH, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const url = await new Promise<string>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`the gateway exited with ${code}`)));
-      createInterface({ input: child.stdout }).once('line', resolve);
-    });
-    return new GatewayProcess(child, url);
-  }
-
-  /** Resident memory now, and the most it has held since it started (VmRSS, VmHWM), in bytes. */
-  memory(): { rss: number; peakRss: number } {
-    const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
-    const kb = (field: string): number =>
-      Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]) * 1024;
-    return { rss: kb('VmRSS'), peakRss: kb('VmHWM') };
-  }
-
-  async stop(): Promise<void> {
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill('SIGTERM');
-    await exited;
   }
 }
