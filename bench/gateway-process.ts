@@ -10,3 +10,6 @@ const clock = new TestClock(Date.parse(String(process.env.BENCH_NOW)));
 const app = await createApp(process.env, { clock });
 await app.listen(0, '127.0.0.1');
 process.stdout.write(`${(await app.getUrl()).replace('[::1]', '127.0.0.1')}\n`);
+process.once('SIGTERM', () => {
+  void app.close().then(() => process.exit(0));
+});
