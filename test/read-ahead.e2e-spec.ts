@@ -23,6 +23,16 @@ import {
   type Simulators,
 } from './utils.js';
 
+/**
+ * The last whole UTC Tuesday, Wednesday or Thursday before `now`: a working day in every
+ * provider's time zone, so that the walk meets the same kind of day whatever the clock says.
+ */
+function workingDay(now: number): { since: number; until: number } {
+  let day = Math.floor(now / DAY) * DAY - DAY;
+  while (![2, 3, 4].includes(new Date(day).getUTCDay())) day -= DAY;
+  return { since: day, until: day + DAY };
+}
+
 const total = (counts: { cinnox: number; kaleyra: number }): number =>
   counts.cinnox + counts.kaleyra;
 const spent = (body: PageBody): number =>
@@ -73,8 +83,7 @@ describe.each(KALEYRA_READINGS)(
 
     beforeAll(async () => {
       sims = await startSimulators({ seed: 11, kaleyra: { paging } });
-      const midnight = Math.floor(sims.clock.now() / DAY) * DAY;
-      window = { since: midnight - 2 * DAY, until: midnight };
+      window = workingDay(sims.clock.now());
     });
 
     afterEach(async () => {
@@ -144,8 +153,14 @@ describe.each(KALEYRA_READINGS)(
     });
 
     it('a slice inside a wider one that is being filled waits for that fill and is composed from it', async () => {
-      const wide = { from: window.until - 3 * HOUR, to: window.until };
-      const hour = { from: wide.to - HOUR, to: wide.to };
+      // The hour of a CINNOX call, and the 3-hour slice that holds it, wherever the clock stands.
+      const call = oracle(sims, window, (record) => record.provider === 'cinnox')[0];
+      if (call === undefined) throw new Error('the window holds no CINNOX call');
+      const slot = (width: number): { from: number; to: number } => {
+        const from = Math.floor(Date.parse(call.startedAt) / width) * width;
+        return { from, to: from + width };
+      };
+      const [wide, hour] = [slot(3 * HOUR), slot(HOUR)];
       const cacheOf = (started: Gateway): SliceCache => started.app.get(SliceCache);
       const cinnoxOf = (started: Gateway): CallLogProvider => {
         const provider = started.app.get(ProviderRegistry).get('cinnox');
