@@ -152,6 +152,23 @@ describe.each(KALEYRA_READINGS)(
       }
     });
 
+    it('a read-ahead slice around a narrower one already held fetches only the time around it', async () => {
+      const started = await gateway();
+      const slices = started.app.get(SliceCache);
+      const cinnox = started.app.get(ProviderRegistry).get('cinnox');
+      if (cinnox === undefined) throw new Error('CINNOX is not configured');
+      const wide = { from: window.since + 9 * HOUR, to: window.since + 12 * HOUR };
+      await slices.fetch(cinnox, { from: wide.from + HOUR, to: wide.from + 2 * HOUR }, {});
+      resetStats(sims);
+      slices.prefetch(cinnox, [wide], {});
+      await slices.idle();
+      // The provider is asked a second more on each side of a slice.
+      const asked = new Set(
+        sims.cinnox.stats().log.map(({ params }) => Date.parse(String(params.startAt)) + 1000),
+      );
+      expect([...asked].sort()).toEqual([wide.from, wide.from + 2 * HOUR]);
+    });
+
     it('a slice inside a wider one that is being filled waits for that fill and is composed from it', async () => {
       // The hour of a CINNOX call, and the 3-hour slice that holds it, wherever the clock stands.
       const call = oracle(sims, window, (record) => record.provider === 'cinnox')[0];
