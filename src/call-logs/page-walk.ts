@@ -133,6 +133,7 @@ export class PageWalk {
       meta.rejected += result.rejected;
       meta.upstreamRequests += result.upstreamRequests;
       meta.slices += 1;
+      run.sliceMs += slice.to - slice.from;
       const after = isAfter(query.order, run.after);
       for (const record of result.records) {
         const at = Date.parse(record.startedAt);

@@ -31,6 +31,8 @@ export interface Run {
   late?: boolean;
   /** Rounds of the walk this provider answered in full. */
   rounds: number;
+  /** Time the slices read for this page span, for the calls an hour they held. */
+  sliceMs: number;
   /** How each slice was served, the oldest fetch, and the earliest end of freshness. */
   outcomes: Set<CacheOutcome>;
   fetchedAt?: number;
@@ -72,6 +74,7 @@ export function prepareRun(
     after: null,
     entries: [],
     rounds: 0,
+    sliceMs: 0,
     outcomes: new Set(),
   });
   if (!query.filters.providers.includes(name)) return skip('not_requested');
@@ -94,6 +97,7 @@ export function prepareRun(
     after: place,
     entries: [],
     rounds: 0,
+    sliceMs: 0,
     outcomes: new Set(),
   };
 }

@@ -1,21 +1,31 @@
 import { Injectable } from '@nestjs/common';
 import { SliceCache } from '../cache/slice-cache.js';
 import { slicesAhead } from '../domain/slice-plan.js';
+import { SLICE_WIDTHS_MS } from '../domain/slice.js';
 import { HOUR } from '../domain/time.js';
 import type { ResolvedQuery } from './call-log-query.js';
 import { CallLogsSettings } from './call-logs.settings.js';
 import { type Run, isLive } from './provider-run.js';
 
 /**
- * The widest slice read-ahead asks for. A slice's upstream pages come one after another, so a
- * wider slice is a longer chain, and a page that lands inside it waits for the whole chain.
+ * The most records read-ahead expects in one slice of one provider. A slice's upstream pages come
+ * one after another, so a slice is a chain of requests, and a page that lands inside it waits for
+ * the whole chain: this is 20 of Kaleyra's pages of 200. Where calls are sparse, a slice may be a
+ * whole day, so that a quiet window costs no more requests than the walk's own rounds would.
  */
-const MAX_WIDTH = 3 * HOUR;
+const RECORDS_PER_SLICE = 4_000;
+
+/** The widest slice in which `perHour` calls an hour come to at most RECORDS_PER_SLICE. */
+export function widthFor(perHour: number): number {
+  const fits = SLICE_WIDTHS_MS.filter((width) => (perHour * width) / HOUR <= RECORDS_PER_SLICE);
+  return fits.at(-1) ?? HOUR;
+}
 
 /**
  * A page reached with a cursor is part of a walk: the caller will want the time after it. That
- * time is fetched behind the page, in slices as wide as alignment allows, so the walk's next pages
- * are served from the cache and the day costs few upstream pages more than fetching it whole.
+ * time is fetched behind the page, in slices as wide as alignment and the calls an hour allow, so
+ * the walk's next pages are served from the cache and the day costs few upstream pages more than
+ * fetching it whole.
  * A first page fetches only what it needs: most callers of a first page want a screen.
  */
 @Injectable()
@@ -29,10 +39,12 @@ export class ReadAhead {
   after(runs: readonly Run[], query: ResolvedQuery, edge: number): void {
     const span = this.settings.readAheadMs;
     if (span <= 0) return;
-    const ahead = slicesAhead(query, edge, query.order, span, MAX_WIDTH);
     for (const run of runs) {
       const { provider, pushdown } = run;
       if (!isLive(run) || provider === undefined || pushdown === undefined) continue;
+      // As wide as the calls an hour of this provider's part of the page allow.
+      const width = widthFor((run.meta.records * HOUR) / Math.max(run.sliceMs, HOUR));
+      const ahead = slicesAhead(query, edge, query.order, span, width);
       const kept = ahead.filter((slice) => slice.to > run.floor);
       if (kept.length > 0) this.slices.prefetch(provider, kept, pushdown);
     }
