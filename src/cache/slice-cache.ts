@@ -4,7 +4,7 @@ import { Deadline } from '../domain/deadline.js';
 import type { CallLogProvider, Pushdown, SliceResult } from '../upstreams/call-log-provider.js';
 import { UpstreamError } from '../domain/upstream-error.js';
 import { currentContext } from '../http/request-context.js';
-import { type Slice, childrenOf, narrowerThan, widerThan } from '../domain/slice.js';
+import { type Slice, widerThan } from '../domain/slice.js';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { Tracing } from '../tracing/tracing.js';
 import { type CacheOutcome, CacheObserver } from './cache-observer.js';
@@ -108,13 +108,7 @@ export class SliceCache implements OnModuleDestroy {
    * store holds fresh, so that the walk's next pages find them here (a fill under way included).
    */
   prefetch(provider: CallLogProvider, slices: readonly Slice[], pushdown: Pushdown): void {
-    const task = this.prefetchAll(provider, slices, pushdown).catch((error: unknown) => {
-      this.logger.warn(
-        `Read-ahead for ${provider.name} failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    });
-    this.background.add(task);
-    void task.finally(() => this.background.delete(task));
+    this.track(this.prefetchAll(provider, slices, pushdown), `Read-ahead for ${provider.name}`);
   }
 
   private async prefetchAll(
@@ -127,7 +121,10 @@ export class SliceCache implements OnModuleDestroy {
     // walk took 1.05 of the time of fetching the day whole this way, 1.17 with all at once). What
     // is held is asked just before each fill, as the walk's pages fill slices of their own.
     for (const planned of slices) {
-      for (const slice of await this.notHeld(provider, planned, pushdown)) {
+      const parts = await this.covers.notHeld(provider, planned, pushdown, (key) =>
+        this.inflight.has(key),
+      );
+      for (const slice of parts) {
         const key = sliceKey(provider, slice, pushdown);
         // A failed fill is counted and traced by the fill itself; a page that wants the slice
         // then fetches it for itself, and the read-ahead goes on with the next.
@@ -136,34 +133,6 @@ export class SliceCache implements OnModuleDestroy {
         ).catch(() => undefined);
       }
     }
-  }
-
-  /**
-   * The parts of `slice` that neither this replica nor the store holds fresh or is filling: none
-   * when a slice it lies inside is held, else the slice itself, or its children's parts where some
-   * narrower slice inside it is held, so that no time is fetched twice.
-   */
-  private async notHeld(
-    provider: CallLogProvider,
-    slice: Slice,
-    pushdown: Pushdown,
-  ): Promise<Slice[]> {
-    const keyOf = (part: Slice): string => sliceKey(provider, part, pushdown);
-    const now = this.clock.now();
-    const keys = [slice, ...widerThan(slice), ...narrowerThan(slice)].map(keyOf);
-    const local = (key: string): boolean =>
-      this.inflight.has(key) || this.decoded.isFresh(key, now);
-    const remote = keys.filter((key) => !local(key));
-    const stored = await this.store.freshness(remote);
-    const storedFresh = new Set(remote.filter((_, i) => this.clock.now() < (stored[i] ?? 0)));
-    const held = (part: Slice): boolean => local(keyOf(part)) || storedFresh.has(keyOf(part));
-    if (widerThan(slice).some(held)) return [];
-    const parts = (part: Slice): Slice[] => {
-      if (held(part)) return [];
-      if (!narrowerThan(part).some(held)) return [part];
-      return childrenOf(part).flatMap(parts);
-    };
-    return parts(slice);
   }
 
   /**
@@ -341,11 +310,16 @@ export class SliceCache implements OnModuleDestroy {
 
   private inBackground(key: string, refresh: () => Promise<CachedSliceResult>): void {
     if (this.inflight.has(key)) return;
-    const task = this.shared(key, refresh).then(
+    this.track(this.shared(key, refresh), `Background refresh of ${key}`);
+  }
+
+  /** Work behind the requests: `idle()` waits for it, and a failure is logged, not thrown. */
+  private track(work: Promise<unknown>, what: string): void {
+    const task = work.then(
       () => undefined,
       (error: unknown) => {
         this.logger.warn(
-          `Background refresh of ${key} failed: ${error instanceof Error ? error.message : String(error)}`,
+          `${what} failed: ${error instanceof Error ? error.message : String(error)}`,
         );
       },
     );

@@ -1,5 +1,11 @@
 import type { Clock } from '../domain/clock.js';
-import { type Slice, coveringSlices, narrowerThan, widerThan } from '../domain/slice.js';
+import {
+  type Slice,
+  childrenOf,
+  coveringSlices,
+  narrowerThan,
+  widerThan,
+} from '../domain/slice.js';
 import type { CallLogProvider, Pushdown } from '../upstreams/call-log-provider.js';
 import type { CacheStore } from './cache-store.js';
 import type { Decoded, DecodedSlices } from './decoded-slices.js';
@@ -29,17 +35,7 @@ export class SliceCovers {
     const candidates = [...widerThan(slice), ...narrowerThan(slice)];
     if (candidates.length === 0) return undefined;
     const keyOf = (part: Slice): string => sliceKey(provider, part, pushdown);
-    const now = this.clock.now();
-    const fresh = new Set<string>();
-    const unknown: string[] = [];
-    for (const key of candidates.map(keyOf)) {
-      if (this.decoded.isFresh(key, now)) fresh.add(key);
-      else unknown.push(key);
-    }
-    const stored = await this.store.freshness(unknown);
-    unknown.forEach((key, i) => {
-      if (now < (stored[i] ?? 0)) fresh.add(key);
-    });
+    const fresh = await this.freshAmong(candidates.map(keyOf));
     const parts = coveringSlices(slice, (part) => fresh.has(keyOf(part)));
     if (parts === null) return undefined;
     const outer = parts.length === 1 && parts[0].to - parts[0].from > slice.to - slice.from;
@@ -72,6 +68,50 @@ export class SliceCovers {
     };
     this.decoded.remember(keyOf(slice), composed);
     return composed;
+  }
+
+  /**
+   * The parts of `slice` that nothing here holds: none when a slice it lies inside is fresh or
+   * `underWay`; else the slice itself, or its children's parts where some narrower slice inside it
+   * is, so that no time is fetched twice.
+   */
+  async notHeld(
+    provider: CallLogProvider,
+    slice: Slice,
+    pushdown: Pushdown,
+    underWay: (key: string) => boolean,
+  ): Promise<Slice[]> {
+    const keyOf = (part: Slice): string => sliceKey(provider, part, pushdown);
+    const wider = widerThan(slice);
+    const keys = [slice, ...wider, ...narrowerThan(slice)].map(keyOf);
+    const fresh = await this.freshAmong(keys.filter((key) => !underWay(key)));
+    const held = (part: Slice): boolean => underWay(keyOf(part)) || fresh.has(keyOf(part));
+    if (wider.some(held)) return [];
+    const parts = (part: Slice): Slice[] => {
+      if (held(part)) return [];
+      if (!narrowerThan(part).some(held)) return [part];
+      return childrenOf(part).flatMap(parts);
+    };
+    return parts(slice);
+  }
+
+  /**
+   * The keys held fresh, here decoded or in the store: freshness is asked of them all at once,
+   * without reading a value.
+   */
+  private async freshAmong(keys: readonly string[]): Promise<Set<string>> {
+    const now = this.clock.now();
+    const fresh = new Set<string>();
+    const unknown: string[] = [];
+    for (const key of keys) {
+      if (this.decoded.isFresh(key, now)) fresh.add(key);
+      else unknown.push(key);
+    }
+    const stored = await this.store.freshness(unknown);
+    unknown.forEach((key, i) => {
+      if (now < (stored[i] ?? 0)) fresh.add(key);
+    });
+    return fresh;
   }
 
   /** A slice as this replica holds it decoded, or as the store does, while it is fresh. */
