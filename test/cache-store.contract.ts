@@ -204,6 +204,31 @@ export function describeCacheStoreContract(
       expect(ms).toBeLessThan(1000);
     });
 
+    it('keeps the calls of each hour, replacing an hour counted again, for every replica', async () => {
+      const hour = 3_600_000;
+      const day = Math.floor(fixture.clock.now() / 86_400_000) * 86_400_000;
+      // Hours on both sides of a UTC midnight, and a quiet one: zero is a count too.
+      await store.putHourCounts(
+        'cinnox|acct',
+        new Map([
+          [day - hour, 7],
+          [day, 0],
+          [day + hour, 12],
+        ]),
+      );
+      await store.putHourCounts('cinnox|acct', new Map([[day + hour, 13]]));
+      await store.putHourCounts('kaleyra|acct', new Map([[day, 99]]));
+      const counts = await replica.hourCounts('cinnox|acct', day - 2 * hour, day + 2 * hour);
+      expect([...counts].sort(([a], [b]) => a - b)).toEqual([
+        [day - hour, 7],
+        [day, 0],
+        [day + hour, 13],
+      ]);
+      // Only the hours that start inside the window asked for.
+      expect([...(await store.hourCounts('cinnox|acct', day, day + hour))]).toEqual([[day, 0]]);
+      expect((await store.hourCounts('other|acct', day - hour, day + hour)).size).toBe(0);
+    });
+
     it('sees only the entries under its own prefix', async () => {
       const other = await makeStore();
       try {

@@ -8,6 +8,8 @@ import { JwtAuthenticator } from '../auth/jwt-authenticator.js';
 import { CallerLimits, LimitsSettings } from '../limits/caller-limits.js';
 import { CallerLimitsInterceptor } from '../limits/caller-limits.interceptor.js';
 import { CacheObserver } from '../cache/cache-observer.js';
+import { CallDensity } from '../cache/call-density.js';
+import { FirstRounds } from '../call-logs/first-rounds.js';
 import { CacheSettings } from '../cache/cache-settings.js';
 import { AppLogger } from '../logging/app-logger.js';
 import { Tracing } from '../tracing/tracing.js';
@@ -91,8 +93,10 @@ export class AppModule {
                   commandTimeoutMs: config.cache.redisTimeoutMs,
                 }),
         },
+        CallDensity,
         SliceCache,
         PageCache,
+        FirstRounds,
         PageWalk,
         ReadAhead,
         CallLogsService,

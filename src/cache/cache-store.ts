@@ -1,4 +1,5 @@
 import type { OnModuleDestroy } from '@nestjs/common';
+import type { HourCounts } from '../domain/hour-counts.js';
 import type { StoreHealth } from '../redis/store-health.js';
 
 /**
@@ -34,6 +35,9 @@ export interface Lease {
   storedFreshUntil?: number;
 }
 
+/** How long a count of an hour is kept: long enough to know last week's hour and the month's. */
+export const HOUR_COUNTS_TTL_MS = 35 * 86_400_000;
+
 export abstract class CacheStore implements OnModuleDestroy {
   /** The entry, or undefined on a miss or when the store cannot answer in time. */
   abstract get(key: string): Promise<StoredEntry | undefined>;
@@ -62,6 +66,15 @@ export abstract class CacheStore implements OnModuleDestroy {
    * gone (its holder died and the lease expired); then returns what the store holds for the key.
    */
   abstract waitFor(key: string, timeoutMs: number): Promise<StoredEntry | undefined>;
+
+  /**
+   * Keeps the calls of each hour of `scope` (a provider's account), in place of what was kept for
+   * those hours, for up to HOUR_COUNTS_TTL_MS. Dropped when the store cannot take them.
+   */
+  abstract putHourCounts(scope: string, counts: HourCounts): Promise<void>;
+
+  /** The counts kept for the hours of `scope` that start in [from, to); none where the store cannot say. */
+  abstract hourCounts(scope: string, from: number, to: number): Promise<HourCounts>;
 
   abstract health(): StoreHealth;
 

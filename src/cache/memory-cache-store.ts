@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { type Clock, SystemClock } from '../domain/clock.js';
 import type { StoreHealth } from '../redis/store-health.js';
-import { CacheStore, type Lease, type StoredEntry } from './cache-store.js';
+import type { HourCounts } from '../domain/hour-counts.js';
+import { DAY, HOUR } from '../domain/time.js';
+import { CacheStore, HOUR_COUNTS_TTL_MS, type Lease, type StoredEntry } from './cache-store.js';
 import { Waiters } from './waiters.js';
 
 interface Slot {
@@ -18,6 +20,8 @@ interface Lock {
 
 /** Fills under way at once that the store keeps a lock for; a lock is a few dozen bytes. */
 const MAX_LOCKS = 100_000;
+/** Hours counted: a month of hours (744) for dozens of accounts, a few dozen bytes each. */
+const MAX_HOUR_COUNTS = 50_000;
 
 /** What an entry costs the store: its value, its key, and the entry's own fields. */
 export function storedBytes(key: string, entry: StoredEntry): number {
@@ -29,6 +33,7 @@ export class MemoryCacheStore extends CacheStore {
   private readonly clock: Clock;
   private readonly slots: LRUCache<string, Slot>;
   private readonly locks: LRUCache<string, Lock>;
+  private readonly counts: LRUCache<string, number>;
   /**
    * One counter for every key rather than one per key: fences then grow per key as the port
    * requires, and no per-key counter has to be kept (or lost to eviction) after its lock is gone.
@@ -47,6 +52,9 @@ export class MemoryCacheStore extends CacheStore {
       ...ttlOptions,
     });
     this.locks = new LRUCache<string, Lock>({ max: MAX_LOCKS, ...ttlOptions });
+    // Bounded by number, not by age: a count past its month is never asked for, and reading one
+    // costs no look at the clock.
+    this.counts = new LRUCache<string, number>({ max: MAX_HOUR_COUNTS });
   }
 
   get(key: string): Promise<StoredEntry | undefined> {
@@ -88,6 +96,22 @@ export class MemoryCacheStore extends CacheStore {
     return this.slots.get(key)?.entry;
   }
 
+  putHourCounts(scope: string, counts: HourCounts): Promise<void> {
+    for (const [hour, calls] of counts) this.counts.set(`${scope}|${hour}`, calls);
+    return Promise.resolve();
+  }
+
+  hourCounts(scope: string, from: number, to: number): Promise<HourCounts> {
+    const found = new Map<number, number>();
+    // A window of any width reads at most the hours a count is kept for.
+    const start = Math.max(Math.ceil(from / HOUR) * HOUR, to - HOUR_COUNTS_TTL_MS - DAY);
+    for (let hour = start; hour < to; hour += HOUR) {
+      const calls = this.counts.get(`${scope}|${hour}`);
+      if (calls !== undefined) found.set(hour, calls);
+    }
+    return Promise.resolve(found);
+  }
+
   health(): StoreHealth {
     return { store: 'memory', status: 'ok' };
   }
@@ -95,6 +119,7 @@ export class MemoryCacheStore extends CacheStore {
   close(): Promise<void> {
     this.slots.clear();
     this.locks.clear();
+    this.counts.clear();
     this.waiters.wakeAll();
     return Promise.resolve();
   }

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { CircuitState } from 'cockatiel';
 import { type Clock, SystemClock } from '../domain/clock.js';
 import type { StoreHealth } from '../redis/store-health.js';
-import { CacheStore, type Lease, type StoredEntry } from './cache-store.js';
+import type { HourCounts } from '../domain/hour-counts.js';
+import { DAY, HOUR } from '../domain/time.js';
+import { CacheStore, HOUR_COUNTS_TTL_MS, type Lease, type StoredEntry } from './cache-store.js';
 import {
   FAILED,
   type GuardOptions,
@@ -208,6 +210,51 @@ export class RedisCacheStore extends CacheStore {
     return this.get(key);
   }
 
+  async putHourCounts(scope: string, counts: HourCounts): Promise<void> {
+    // One hash a UTC day, its fields the hours: a month of an account is 35 small keys.
+    const days = new Map<number, Array<string | number>>();
+    for (const [hour, calls] of counts) {
+      const day = Math.floor(hour / DAY) * DAY;
+      const fields = days.get(day) ?? [];
+      fields.push((hour - day) / HOUR, calls);
+      days.set(day, fields);
+    }
+    if (days.size === 0) return;
+    await this.redis.call(
+      'putHourCounts',
+      () =>
+        Promise.all(
+          [...days].flatMap(([day, fields]) => [
+            this.client.hset(this.hoursKey(scope, day), ...fields),
+            this.client.pexpire(this.hoursKey(scope, day), HOUR_COUNTS_TTL_MS),
+          ]),
+        ),
+      FAILED,
+    );
+  }
+
+  async hourCounts(scope: string, from: number, to: number): Promise<HourCounts> {
+    const first = Math.max(Math.floor(from / DAY) * DAY, to - HOUR_COUNTS_TTL_MS - DAY);
+    const days: number[] = [];
+    for (let day = Math.floor(first / DAY) * DAY; day < to; day += DAY) days.push(day);
+    const found = new Map<number, number>();
+    if (days.length === 0) return found;
+    const hashes = await this.redis.call(
+      'hourCounts',
+      () => Promise.all(days.map((day) => this.client.hgetall(this.hoursKey(scope, day)))),
+      FAILED,
+    );
+    if (hashes === FAILED) return found;
+    hashes.forEach((fields, i) => {
+      for (const [field, value] of Object.entries(fields)) {
+        const hour = days[i] + Number(field) * HOUR;
+        const calls = Number(value);
+        if (hour >= from && hour < to && Number.isSafeInteger(calls)) found.set(hour, calls);
+      }
+    });
+    return found;
+  }
+
   health(): StoreHealth {
     return this.redis.health();
   }
@@ -231,6 +278,10 @@ export class RedisCacheStore extends CacheStore {
   private valueKey(key: string): string {
     // The braces make a hash tag: the value, lock and fence keys share a Cluster slot.
     return `${this.options.prefix}{${key}}`;
+  }
+
+  private hoursKey(scope: string, day: number): string {
+    return `${this.options.prefix}hours|${scope}|${day}`;
   }
 
   /** Relative, from our clock: a replica's clock and Redis's need not agree. */

@@ -9,20 +9,13 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { Tracing } from '../tracing/tracing.js';
 import { type CacheOutcome, CacheObserver } from './cache-observer.js';
 import { CacheSettings } from './cache-settings.js';
+import { CallDensity } from './call-density.js';
 import { CacheStore, type Lease, type StoredEntry } from './cache-store.js';
-import { type Decoded, DecodedSlices, decodedBytes } from './decoded-slices.js';
+import { DecodedSlices, decodedBytes } from './decoded-slices.js';
 import { encodeSlice } from './slice-codec.js';
 import { SliceCovers } from './slice-covers.js';
+import { type CachedSliceResult, joined, result } from './cached-slice-result.js';
 import { sliceKey } from './slice-key.js';
-
-export interface CachedSliceResult extends SliceResult {
-  cache: CacheOutcome;
-  fetchedAt: number;
-  /** Until when the slice is fresh (epoch ms); in the past for a stale one. */
-  freshUntil: number;
-  /** The failure a stale slice stands in for. */
-  error?: UpstreamError;
-}
 
 /**
  * The cache in front of the upstreams: a slice is fetched once however many callers and replicas
@@ -44,6 +37,7 @@ export class SliceCache implements OnModuleDestroy {
     private readonly settings: CacheSettings,
     private readonly observer: CacheObserver,
     private readonly tracing: Tracing,
+    private readonly density: CallDensity,
   ) {
     this.decoded = new DecodedSlices(settings.decodedMaxBytes, clock);
     this.covers = new SliceCovers(store, this.decoded, clock);
@@ -74,6 +68,13 @@ export class SliceCache implements OnModuleDestroy {
     const key = sliceKey(provider, slice, pushdown);
     const local = refresh ? undefined : this.decoded.fresh(key);
     if (local !== undefined) return result(local, 'hit');
+    const split = refresh ? null : await this.covers.splitAroundHeld(provider, slice, pushdown);
+    if (split !== null) {
+      const parts = await Promise.all(
+        split.map((part) => this.serve(provider, part, pushdown, false)),
+      );
+      return joined(parts);
+    }
     const entry = await this.store.get(key);
     const now = this.clock.now();
     if (entry !== undefined && !refresh) {
@@ -276,6 +277,7 @@ export class SliceCache implements OnModuleDestroy {
       throw error;
     }
     const now = this.clock.now();
+    this.track(this.density.record(provider, slice, pushdown, fetched.records), 'Counting calls');
     const freshUntil = now + this.freshTtl(slice, now);
     const payload = { records: fetched.records, rejected: fetched.rejected };
     const entry: StoredEntry = {
@@ -337,16 +339,4 @@ interface Fill {
   /** The stored entry, past its freshness: served stale if the fetch fails. */
   fallback?: StoredEntry;
   outcome: 'miss' | 'refresh';
-}
-
-function result(decoded: Decoded, cache: CacheOutcome): CachedSliceResult {
-  const { records, rejected } = decoded.payload;
-  return {
-    records,
-    rejected,
-    upstreamRequests: 0,
-    cache,
-    fetchedAt: decoded.fetchedAt,
-    freshUntil: decoded.freshUntil,
-  };
 }

@@ -4,6 +4,7 @@ import {
   childrenOf,
   coveringSlices,
   narrowerThan,
+  tilesOf,
   widerThan,
 } from '../domain/slice.js';
 import type { CallLogProvider, Pushdown } from '../upstreams/call-log-provider.js';
@@ -25,34 +26,45 @@ export class SliceCovers {
 
   /**
    * Freshness is asked of every candidate at once, without reading a value; only the slices
-   * chosen are read. Undefined when no fresh slices cover it.
+   * chosen are read. A slice of whole hours of no planner width (a first round sized by the calls
+   * an hour) is composed tile by tile. Undefined when no fresh slices cover it.
    */
   async compose(
     provider: CallLogProvider,
     slice: Slice,
     pushdown: Pushdown,
   ): Promise<Decoded | undefined> {
-    const candidates = [...widerThan(slice), ...narrowerThan(slice)];
-    if (candidates.length === 0) return undefined;
+    const tiles = tilesOf(slice) ?? [slice];
+    const candidates = tiles.flatMap((tile) => [tile, ...widerThan(tile), ...narrowerThan(tile)]);
     const keyOf = (part: Slice): string => sliceKey(provider, part, pushdown);
     const fresh = await this.freshAmong(candidates.map(keyOf));
-    const parts = coveringSlices(slice, (part) => fresh.has(keyOf(part)));
-    if (parts === null) return undefined;
-    const outer = parts.length === 1 && parts[0].to - parts[0].from > slice.to - slice.from;
-    const read = await Promise.all(parts.map((part) => this.readFresh(keyOf(part))));
+    const isFresh = (part: Slice): boolean => fresh.has(keyOf(part));
+    const tiled = tiles.map((tile) => (isFresh(tile) ? [tile] : coveringSlices(tile, isFresh)));
+    if (tiled.some((parts) => parts === null)) return undefined;
+    // Each part with the tile it serves: a wider part serves only its tile's time, as the tile
+    // next to it may be served by the same part.
+    const parts = tiles.flatMap((tile, i) => (tiled[i] as Slice[]).map((part) => ({ tile, part })));
+    const read = await Promise.all(parts.map(({ part }) => this.readFresh(keyOf(part))));
     if (read.some((decoded) => decoded === undefined)) return undefined;
     const pieces = read as Decoded[];
-    const records = !outer
-      ? pieces.flatMap((decoded) => decoded.payload.records)
-      : pieces[0].payload.records.filter((record) => {
-          const at = Date.parse(record.startedAt);
-          return at >= slice.from && at < slice.to;
-        });
+    const wider = ({ tile, part }: { tile: Slice; part: Slice }): boolean =>
+      part.to - part.from > tile.to - tile.from;
+    const records = pieces.flatMap((decoded, i) => {
+      const { tile } = parts[i];
+      if (!wider(parts[i])) return decoded.payload.records;
+      return decoded.payload.records.filter((record) => {
+        const at = Date.parse(record.startedAt);
+        return at >= tile.from && at < tile.to;
+      });
+    });
     const composed: Decoded = {
       // What could not be read is counted by the slice that fetched it, not by a part of it.
       payload: {
         records,
-        rejected: outer ? 0 : pieces.reduce((sum, decoded) => sum + decoded.payload.rejected, 0),
+        rejected: pieces.reduce(
+          (sum, decoded, i) => sum + (wider(parts[i]) ? 0 : decoded.payload.rejected),
+          0,
+        ),
       },
       fetchedAt: Math.min(...pieces.map((decoded) => decoded.fetchedAt)),
       freshUntil: Math.min(...pieces.map((decoded) => decoded.freshUntil)),
@@ -68,6 +80,42 @@ export class SliceCovers {
     };
     this.decoded.remember(keyOf(slice), composed);
     return composed;
+  }
+
+  /**
+   * A slice of whole hours of no planner width (a first round sized by the calls an hour), some of
+   * whose tiles are held and some not: the held ones and each run of the others, to serve apart,
+   * so that held time is not fetched again. Null when it is all held, or none of it.
+   */
+  async splitAroundHeld(
+    provider: CallLogProvider,
+    slice: Slice,
+    pushdown: Pushdown,
+  ): Promise<Slice[] | null> {
+    const tiles = tilesOf(slice);
+    if (tiles === null || tiles.length < 2) return null;
+    const held = await this.held(provider, tiles, pushdown);
+    if (held.every(Boolean) || !held.some(Boolean)) return null;
+    const parts: Slice[] = [];
+    tiles.forEach((tile, i) => {
+      const last = parts.at(-1);
+      if (last !== undefined && !held[i] && !held[i - 1]) last.to = tile.to;
+      else parts.push({ ...tile });
+    });
+    return parts;
+  }
+
+  /** Whether each of `tiles` is held fresh, itself or by fresh slices that cover it. */
+  async held(
+    provider: CallLogProvider,
+    tiles: readonly Slice[],
+    pushdown: Pushdown,
+  ): Promise<boolean[]> {
+    const keyOf = (part: Slice): string => sliceKey(provider, part, pushdown);
+    const candidates = tiles.flatMap((tile) => [tile, ...widerThan(tile), ...narrowerThan(tile)]);
+    const fresh = await this.freshAmong(candidates.map(keyOf));
+    const isFresh = (part: Slice): boolean => fresh.has(keyOf(part));
+    return tiles.map((tile) => isFresh(tile) || coveringSlices(tile, isFresh) !== null);
   }
 
   /**

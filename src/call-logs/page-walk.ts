@@ -10,6 +10,7 @@ import { matchesFilters } from '../domain/call-log-filters.js';
 import { currentContext } from '../http/request-context.js';
 import type { ResolvedQuery } from './call-log-query.js';
 import { CallLogsSettings } from './call-logs.settings.js';
+import { type FirstRound, FirstRounds } from './first-rounds.js';
 import { type Run, deadlinePassed, failRun, isLive } from './provider-run.js';
 
 /** How far a walk got: whether it reached the window's end, where it stands, and whether it was cut. */
@@ -33,6 +34,7 @@ export class PageWalk {
     private readonly slices: SliceCache,
     private readonly settings: CallLogsSettings,
     private readonly clock: Clock,
+    private readonly firstRounds: FirstRounds,
   ) {}
 
   async walk(
@@ -46,35 +48,48 @@ export class PageWalk {
     const found = (): number => live().reduce((sum, run) => sum + run.entries.length, 0);
     let edge = plan.position;
     let rounds = 0;
-    for (let span = HOUR; live().length > 0 && !deadline.expired;) {
-      // Past its budget of upstream requests the page is cut short, as by the deadline: the
-      // rounds it finished stand, and the cursor goes on from there.
-      if (rounds > 0 && this.spent() >= this.settings.maxUpstreamRequests) break;
-      // Time that every provider still walking has behind it is not walked again.
-      plan.skipTo(farthestBack(query, live()));
-      if (plan.done) break;
-      edge = plan.position;
-      rounds += 1;
-      const round = plan.nextRound(span);
-      const catchingUp = behind(query, live());
-      // A provider resuming from behind the others has half the time left to catch up: should it
-      // not answer by then, it keeps its place and the rest of the time goes to the others, so a
-      // provider that fails again cannot hold back a page the others could make.
-      const catchUp =
-        catchingUp.size > 0 ? Deadline.after(deadline.remaining() / 2, this.clock) : deadline;
-      await Promise.all(
-        live().flatMap((run) =>
-          round.map((slice) =>
-            this.fetchInto(run, slice, query, refresh, {
-              request: deadline,
-              wait: catchingUp.has(run) ? catchUp : deadline,
-            }),
+    let first: FirstRound | undefined;
+    // This page's budget: an export's pages run in one request, each with a budget of its own.
+    const spentBefore = this.spent();
+    try {
+      for (let span = HOUR; live().length > 0 && !deadline.expired;) {
+        // Past its budget of upstream requests the page is cut short, as by the deadline: the
+        // rounds it finished stand, and the cursor goes on from there.
+        if (rounds > 0 && this.spent() - spentBefore >= this.settings.maxUpstreamRequests) break;
+        // Time that every provider still walking has behind it is not walked again.
+        plan.skipTo(farthestBack(query, live()));
+        if (plan.done) break;
+        edge = plan.position;
+        rounds += 1;
+        // A page that goes on from a cursor finds the time ahead of it filled by read-ahead, in
+        // slices of its own widths: only a first page sizes its first round by the density.
+        let round: Slice[];
+        if (rounds === 1 && live().every((run) => run.after === null)) {
+          first = await this.firstRounds.choose(query, plan.position, live());
+          round = first.slice === null ? plan.nextRound(HOUR) : plan.take(first.slice);
+        } else round = plan.nextRound(span);
+        const catchingUp = behind(query, live());
+        // A provider resuming from behind the others has half the time left to catch up: should it
+        // not answer by then, it keeps its place and the rest of the time goes to the others, so a
+        // provider that fails again cannot hold back a page the others could make.
+        const catchUp =
+          catchingUp.size > 0 ? Deadline.after(deadline.remaining() / 2, this.clock) : deadline;
+        await Promise.all(
+          live().flatMap((run) =>
+            round.map((slice) =>
+              this.fetchInto(run, slice, query, refresh, {
+                request: deadline,
+                wait: catchingUp.has(run) ? catchUp : deadline,
+              }),
+            ),
           ),
-        ),
-      );
-      for (const run of live()) if (run.late !== true) run.rounds = rounds;
-      if (live().some((run) => run.late === true) || found() > query.limit) break;
-      span = nextSpan(found(), query.limit + 1, plan.covered());
+        );
+        for (const run of live()) if (run.late !== true) run.rounds = rounds;
+        if (live().some((run) => run.late === true) || found() > query.limit) break;
+        span = nextSpan(found(), query.limit + 1, plan.covered());
+      }
+    } finally {
+      first?.release();
     }
     // A provider that has not answered one whole round by the deadline has not answered: the page
     // goes on without it, and it keeps its place.

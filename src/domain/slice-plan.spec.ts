@@ -104,6 +104,62 @@ describe('SlicePlan', () => {
   });
 });
 
+describe('SlicePlan.take', () => {
+  it.each(['asc', 'desc'] as const)(
+    'joins a fine first slice to the hour slices in one round, covering the window once going %s',
+    (order: SortOrder) => {
+      const since = t('2026-11-18T00:00Z');
+      const until = t('2026-11-18T06:23Z');
+      const start = order === 'desc' ? until : t('2026-11-18T03:37Z');
+      const plan = new SlicePlan(since, until, order, start);
+      const first =
+        order === 'desc'
+          ? { from: t('2026-11-18T06:20Z'), to: t('2026-11-18T06:25Z') }
+          : { from: t('2026-11-18T03:35Z'), to: t('2026-11-18T03:40Z') };
+      const slices = [...plan.take(first)];
+      const second = plan.nextRound(HOUR);
+      expect(show(second)).toEqual(
+        order === 'desc'
+          ? [
+              ['2026-11-18T06:15', '2026-11-18T06:20'],
+              ['2026-11-18T06:00', '2026-11-18T06:15'],
+              ['2026-11-18T05:00', '2026-11-18T06:00'],
+            ]
+          : [
+              ['2026-11-18T03:40', '2026-11-18T03:45'],
+              ['2026-11-18T03:45', '2026-11-18T04:00'],
+              ['2026-11-18T04:00', '2026-11-18T05:00'],
+            ],
+      );
+      slices.push(...second);
+      while (!plan.done) slices.push(...plan.nextRound(DAY));
+      const sorted = [...slices].sort((a, b) => a.from - b.from);
+      for (let i = 1; i < sorted.length; i += 1) expect(sorted[i].from).toBe(sorted[i - 1].to);
+      expect(sorted[0].from).toBeLessThanOrEqual(order === 'desc' ? since : start);
+      expect(sorted.at(-1)!.to).toBeGreaterThanOrEqual(order === 'desc' ? until : until);
+    },
+  );
+
+  it('takes the rest of the window in one slice, and is then done', () => {
+    const plan = new SlicePlan(t('2026-11-21T18:00Z'), t('2026-11-22T18:00Z'), 'desc');
+    const rest = { from: t('2026-11-21T18:00Z'), to: t('2026-11-22T18:00Z') };
+    expect(plan.take(rest)).toEqual([rest]);
+    expect(plan.done).toBe(true);
+    expect(plan.nextRound(DAY)).toEqual([]);
+  });
+
+  it('refuses a slice that does not start the walk, or that others could not join', () => {
+    const plan = new SlicePlan(t('2026-11-21T00:00Z'), t('2026-11-22T00:00Z'), 'desc');
+    const away = { from: t('2026-11-21T10:00Z'), to: t('2026-11-21T11:00Z') };
+    expect(() => plan.take(away)).toThrow(RangeError);
+    const ragged = { from: t('2026-11-21T23:58Z'), to: t('2026-11-22T00:00Z') };
+    expect(() => plan.take(ragged)).toThrow(RangeError);
+    plan.nextRound(HOUR);
+    const late = { from: t('2026-11-21T22:00Z'), to: t('2026-11-21T23:00Z') };
+    expect(() => plan.take(late)).toThrow(RangeError);
+  });
+});
+
 describe('SlicePlan terminates', () => {
   const windows = fc.record({
     since: fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2030, 0, 1) }),

@@ -1,5 +1,5 @@
 import { DAY, HOUR } from './time.js';
-import { type Slice, type SortOrder, nextSlice } from './slice.js';
+import { FINE_WIDTHS_MS, type Slice, type SortOrder, nextSlice } from './slice.js';
 
 /** A round never asks for more slices than this at once. */
 export const MAX_SLICES_PER_ROUND = 8;
@@ -15,6 +15,8 @@ const MAX_SLICES_AHEAD = 32;
 export class SlicePlan {
   private edge: number;
   private start: number;
+  /** The edge is where a slice of this walk ended, not a place the walk was given. */
+  private joined = false;
 
   constructor(
     private readonly since: number,
@@ -55,14 +57,35 @@ export class SlicePlan {
     if (!further) return;
     this.edge = Math.min(Math.max(edge, this.since), this.until);
     this.start = this.edge;
+    this.joined = false;
+  }
+
+  /**
+   * A first round of one slice chosen by the caller (sized by the calls an hour seen before). It
+   * must start the walk: it holds the time next to the edge, and its far end lies on a fine
+   * boundary or beyond the window, so that the rounds after it join it exactly.
+   */
+  take(slice: Slice): Slice[] {
+    const far = this.order === 'desc' ? slice.from : slice.to;
+    const holdsEdge =
+      this.order === 'desc'
+        ? slice.from < this.edge && slice.to >= this.edge
+        : slice.from <= this.edge && slice.to > this.edge;
+    if (this.done || this.covered() > 0 || !holdsEdge || far % FINE_WIDTHS_MS[0] !== 0) {
+      throw new RangeError(`${slice.from}..${slice.to} cannot start a walk from ${this.edge}`);
+    }
+    this.edge = far;
+    this.joined = true;
+    return [slice];
   }
 
   /**
    * The slices of the next round: the widest aligned slice at most twice as wide as `span` (one
    * wider request costs less than several narrow ones), then, only while they are whole days, more
    * of them until the round covers `span`, at most MAX_SLICES_PER_ROUND. Narrower slices never go
-   * in parallel: alignment would cut the span into many small requests. A round has one slice at
-   * least, whatever `span` is, unless the walk is done.
+   * in parallel: alignment would cut the span into many small requests. From the end of a fine
+   * slice, the fine slices up to the hour go in one round, with the slice after them. A round has
+   * one slice at least, whatever `span` is, unless the walk is done.
    */
   nextRound(span: number): Slice[] {
     const slices: Slice[] = [];
@@ -73,9 +96,17 @@ export class SlicePlan {
       slices.length < MAX_SLICES_PER_ROUND &&
       (slices.length === 0 || planned < wanted)
     ) {
-      const slice = nextSlice(this.edge, this.order, Math.max(2 * (wanted - planned), HOUR));
-      if (slices.length > 0 && slice.to - slice.from < DAY) break;
+      const slice = nextSlice(
+        this.edge,
+        this.order,
+        Math.max(2 * (wanted - planned), HOUR),
+        this.joined,
+      );
+      const previous = slices.at(-1);
+      const climbing = previous !== undefined && previous.to - previous.from < HOUR;
+      if (previous !== undefined && slice.to - slice.from < DAY && !climbing) break;
       this.edge = this.order === 'desc' ? slice.from : slice.to;
+      this.joined = true;
       planned += slice.to - slice.from;
       slices.push(slice);
     }

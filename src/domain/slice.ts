@@ -12,19 +12,28 @@ export interface Slice {
  */
 export const SLICE_WIDTHS_MS = [HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, 24 * HOUR] as const;
 
+/**
+ * Narrower widths for a dense first round, where an hour holds many upstream pages of calls. They
+ * divide an hour, so a walk climbs back to the hour slices in one round; the cache composes only
+ * from the planner widths above.
+ */
+export const FINE_WIDTHS_MS = [5 * 60_000, 15 * 60_000] as const;
+
 export type SortOrder = 'asc' | 'desc';
 
 /**
  * The next slice when walking from `edge` in `order`: for `desc`, `edge` is the exclusive upper
  * bound of the time not yet fetched; for `asc`, its inclusive lower bound. The slice is the widest
  * one, at most `maxWidth` wide, that starts (asc) or ends (desc) exactly at the edge, so it never
- * covers fetched time again. An edge on no hour boundary (a window ending now, say) gets the hour
- * slice that contains it.
+ * covers fetched time again. With `fine`, where the edge is where an earlier slice ended, an edge
+ * on no hour boundary gets the widest fine slice that ends (or starts) there; else, an edge on no
+ * hour boundary (a window ending now, say) gets the hour slice that contains it.
  */
-export function nextSlice(edge: number, order: SortOrder, maxWidth: number): Slice {
-  for (let level = SLICE_WIDTHS_MS.length - 1; level >= 0; level -= 1) {
-    const width = SLICE_WIDTHS_MS[level];
-    if (width <= maxWidth && edge % width === 0) {
+export function nextSlice(edge: number, order: SortOrder, maxWidth: number, fine = false): Slice {
+  const widths = fine ? [...FINE_WIDTHS_MS, ...SLICE_WIDTHS_MS] : SLICE_WIDTHS_MS;
+  for (let level = widths.length - 1; level >= 0; level -= 1) {
+    const width = widths[level];
+    if ((width <= maxWidth || width < HOUR) && edge % width === 0) {
       return order === 'desc' ? { from: edge - width, to: edge } : { from: edge, to: edge + width };
     }
   }
@@ -69,4 +78,21 @@ export function coveringSlices(slice: Slice, isFresh: (part: Slice) => boolean):
     return children.length > 0 && tiles.every((t) => t !== null) ? tiles.flat() : null;
   };
   return byChildren(slice);
+}
+
+/**
+ * The slices of the planner's widths that tile `slice`, each the widest its start's alignment
+ * allows: the slice itself when it is one; null when its bounds are not whole hours.
+ */
+export function tilesOf(slice: Slice): Slice[] | null {
+  if (slice.from % HOUR !== 0 || slice.to % HOUR !== 0) return null;
+  const tiles: Slice[] = [];
+  for (let at = slice.from; at < slice.to;) {
+    const width = [...SLICE_WIDTHS_MS]
+      .reverse()
+      .find((w) => at % w === 0 && at + w <= slice.to) as number;
+    tiles.push({ from: at, to: at + width });
+    at += width;
+  }
+  return tiles;
 }
