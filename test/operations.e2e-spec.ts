@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { drain } from '../src/app/shutdown.js';
@@ -18,31 +17,15 @@ import {
   type Gateway,
   type Simulators,
 } from './utils.js';
+import { LogLines } from './log-lines.js';
 
 const KEY = 'operations-key-3f9b27';
 const sha256 = (key: string): string => createHash('sha256').update(key).digest('hex');
 
-/** A destination that keeps every line written to it, parsed. */
-class Lines extends Writable {
-  readonly lines: Array<Record<string, unknown>> = [];
-  readonly text: string[] = [];
-
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    for (const line of chunk
-      .toString()
-      .split('\n')
-      .filter((text) => text !== '')) {
-      this.text.push(line);
-      this.lines.push(JSON.parse(line) as Record<string, unknown>);
-    }
-    done();
-  }
-}
-
 describe('what an on-call engineer sees: logs, metrics, traces', () => {
   let sims: Simulators;
   let gateway: Gateway;
-  const output = new Lines();
+  const output = new LogLines();
   const spans = new InMemorySpanExporter();
 
   beforeAll(async () => {
@@ -196,7 +179,7 @@ describe('a shutdown that fails no request', () => {
     // Once the server has all ten, the signal comes.
     await allIn;
     const started = performance.now();
-    const output = new Lines();
+    const output = new LogLines();
     const drained = drain(
       gateway.app,
       createLogger({ level: 'log', format: 'json', secrets: [] }, output),
@@ -243,7 +226,7 @@ describe('a shutdown that fails no request', () => {
   });
 
   it('in sandbox mode: the simulators stay up until the requests in flight have their answers', async () => {
-    const output = new Lines();
+    const output = new LogLines();
     const gateway = await startGateway(
       { NODE_ENV: 'development', LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
       undefined,

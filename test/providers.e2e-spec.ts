@@ -315,7 +315,9 @@ describe('upstream paging that cannot lose a record', () => {
       await walk(taught.http, query('cinnox'));
       const sure = await requestsFor(taught);
       expect(sure.requests).toBe(sure.slices);
-      expect(sure.slices).toBe(unsure.slices);
+      // The taught gateway also knows the calls an hour, so it may ask for fewer, wider slices.
+      expect(sure.slices).toBeGreaterThan(0);
+      expect(sure.slices).toBeLessThanOrEqual(unsure.slices);
     } finally {
       await fresh.close();
       await taught.close();

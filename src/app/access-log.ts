@@ -19,6 +19,10 @@ export function recordEachRequest(
       const route = request.routeOptions.url ?? 'unmatched';
       const seconds = reply.elapsedTime / 1000;
       metrics.request(request.method, route, reply.statusCode, seconds);
+      if (!logger.isLevelEnabled('info')) {
+        done();
+        return;
+      }
       const context = request.context;
       logger.info(
         {

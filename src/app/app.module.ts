@@ -63,7 +63,8 @@ export class AppModule {
           provide: Authenticator,
           useFactory: (): Authenticator | null => authenticatorFor(config.auth),
         },
-        { provide: APP_GUARD, useClass: AuthGuard },
+        AuthGuard,
+        { provide: APP_GUARD, useExisting: AuthGuard },
         {
           provide: CallerLimits,
           useFactory: () => new CallerLimits(config.limits),

@@ -62,7 +62,13 @@ export class AuthGuard implements CanActivate {
     return access;
   }
 
-  private async callerOf(request: FastifyRequest): Promise<Caller> {
+  /** Whether every request is the anonymous caller (`AUTH_MODE=none`): nobody has to prove who. */
+  get openToAll(): boolean {
+    return this.authenticator === null;
+  }
+
+  /** The caller the request's credentials name; throws when they name none. */
+  async callerOf(request: FastifyRequest): Promise<Caller> {
     if (this.authenticator === null) return ANONYMOUS;
     const credential = credentialOf(request, this.authenticator.acceptsApiKeyHeader);
     if (credential === undefined) {

@@ -9,12 +9,16 @@ import { ApiProblemResponse } from '../http/problem.js';
 import { CallLogPageDto } from './call-log.dto.js';
 import { CallLogQueryDto } from './call-log-query.dto.js';
 import { CallLogsService } from './call-logs.service.js';
+import { PageCache } from './page-cache.js';
 
 @ApiTags('call-logs')
 @ApiProtected()
 @Controller('call-logs')
 export class CallLogsController {
-  constructor(private readonly service: CallLogsService) {}
+  constructor(
+    private readonly service: CallLogsService,
+    private readonly pages: PageCache,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -104,9 +108,12 @@ export class CallLogsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string | Buffer> {
     const noCache = /(^|,)\s*no-cache\s*(,|$)/i.test(cacheControl ?? '');
-    requireScopes(request.caller ?? ANONYMOUS, scopesNeeded(query, noCache));
+    const needs = scopesNeeded(query, noCache);
+    requireScopes(request.caller ?? ANONYMOUS, needs);
     const refresh = query.refresh === true || noCache;
     const page = await this.service.list(query, { refresh, requestTimeout });
+    // The same URL is answered by this page while it is kept (kept-page-route.ts).
+    if (page.keptAs !== undefined && !refresh) this.pages.remember(request.url, page.keptAs, needs);
     void reply
       .header('content-type', 'application/json; charset=utf-8')
       .header('cache-status', page.cacheStatus)

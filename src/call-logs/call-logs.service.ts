@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../domain/clock.js';
-import { CursorCodec, type Place } from '../domain/cursor.js';
+import { CursorCodec, type CursorState, type Place } from '../domain/cursor.js';
+import type { Deadline } from '../domain/deadline.js';
 import { boundary } from '../domain/keyset.js';
-import { currentContext } from '../http/request-context.js';
 import { ProviderRegistry } from '../upstreams/provider-registry.js';
-import type { ProviderMetaDto } from './call-log.dto.js';
-import { resolveQuery } from './call-log-query.js';
+import type { MetaDto, PageDto, ProviderMetaDto } from './call-log.dto.js';
+import { type ResolvedQuery, resolveQuery } from './call-log-query.js';
 import type { CallLogQueryDto } from './call-log-query.dto.js';
 import { CallLogsSettings } from './call-logs.settings.js';
 import { PageCache } from './page-cache.js';
-import { cursorsOf, placesAfter } from './page-places.js';
+import { cursorAt, cursorsOf, placesAfter } from './page-places.js';
 import {
   type CallLogPage,
   entryOrder,
@@ -23,8 +23,16 @@ import {
 } from './page-presenter.js';
 import { PageWalk } from './page-walk.js';
 import { ReadAhead } from './read-ahead.js';
-import { type Run, deadlinePassed, finishRun, isLive, prepareRun } from './provider-run.js';
+import {
+  type Entry,
+  type Run,
+  deadlinePassed,
+  finishRun,
+  isLive,
+  prepareRun,
+} from './provider-run.js';
 import { AllProvidersFailedError } from './providers-failed.error.js';
+import { noteOutcome } from './access-outcome.js';
 import { requestDeadline } from './request-deadline.js';
 
 export interface ListOptions {
@@ -32,6 +40,18 @@ export interface ListOptions {
   refresh?: boolean;
   /** The caller's `X-Request-Timeout`, in milliseconds; it can only lower the deadline. */
   requestTimeout?: string;
+}
+
+/** A page's records in its order, where the walk stands after them, and how each provider answered. */
+export interface PageOfRecords {
+  entries: Entry[];
+  page: PageDto;
+  meta: MetaDto;
+  /** Where each provider taking part stands after the page. */
+  places: CursorState['places'];
+  /** The deadline or the request budget cut the page short: it is exact, but not the whole page. */
+  cut: boolean;
+  runs: Run[];
 }
 
 /**
@@ -61,42 +81,78 @@ export class CallLogsService {
       this.settings.requestDeadlineMs,
       this.clock,
     );
-    const now = this.clock.now();
-    const query = resolveQuery(dto, {
-      now,
-      providers: this.registry.names,
-      maxWindowDays: this.settings.maxWindowDays,
-      defaultRegion: this.settings.defaultRegion,
-      cursors: this.cursors,
-    });
+    const query = this.resolve(dto, this.settings.maxWindowDays);
     // Only a pinned window repeats: "the last 24 hours" is another window a millisecond later.
     const pageKey =
       dto.until !== undefined || dto.cursor !== undefined ? pageKeyOf(query) : undefined;
     const cached = pageKey === undefined || refresh ? undefined : this.pages.get(pageKey);
     if (cached !== undefined) {
       noteOutcome(cached.providers);
-      return presentAgain(cached, this.clock.now());
+      return { ...presentAgain(cached, this.clock.now()), keptAs: pageKey };
     }
 
-    const runs = this.registry.names.map((name) => prepareRun(this.registry, name, query, now));
+    const made = await this.produce(query, { refresh, deadline, strict: dto.strict === true });
+    const produced: ProducedPage = {
+      data: recordsJson(made.entries, query.includeRaw),
+      page: made.page,
+      meta: made.meta,
+      freshUntil: Math.min(...made.runs.map((run) => run.freshUntil ?? Number.POSITIVE_INFINITY)),
+    };
+    // A page the deadline cut short is not the page: it is not kept.
+    const kept = pageKey !== undefined && !made.cut && isCacheable(made.runs);
+    if (kept) this.pages.set(pageKey, keep(produced));
+    return {
+      ...present(produced, made.runs, this.clock.now(), kept),
+      ...(kept && { keptAs: pageKey }),
+    };
+  }
+
+  /** A query checked and resolved against this gateway's providers, with windows up to `maxDays`. */
+  resolve(dto: CallLogQueryDto, maxDays: number): ResolvedQuery {
+    return resolveQuery(dto, {
+      now: this.clock.now(),
+      providers: this.registry.names,
+      maxWindowDays: maxDays,
+      defaultRegion: this.settings.defaultRegion,
+      cursors: this.cursors,
+    });
+  }
+
+  /** The cursor of the place `query` starts at: what a later request turns into the rest. */
+  cursorAt(query: ResolvedQuery): string {
+    return cursorAt(this.cursors, query);
+  }
+
+  /**
+   * The records of the page `query` asks for. Throws when no provider answered, or (`strict`) when
+   * one did not; a provider that failed otherwise is in the meta, and keeps its place.
+   */
+  async produce(
+    query: ResolvedQuery,
+    options: { refresh: boolean; deadline: Deadline; strict: boolean },
+  ): Promise<PageOfRecords> {
+    const { refresh, deadline } = options;
+    const runs = this.registry.names.map((name) =>
+      prepareRun(this.registry, name, query, this.clock.now()),
+    );
     const walk = await this.walker.walk(runs, query, refresh, deadline);
 
     const answered = runs.filter(isLive);
     const metas = runs.map((run) => finishRun(run, this.clock.now()));
     noteOutcome(metas);
     const failed = metas.some((meta) => meta.status === 'error');
-    if (failed && (answered.length === 0 || dto.strict === true)) {
+    if (failed && (answered.length === 0 || options.strict)) {
       throw new AllProvidersFailedError(metas, answered.length > 0);
     }
     const merged = answered.flatMap((run) => run.entries).sort(entryOrder(query.order));
-    const page = merged.slice(0, query.limit);
-    for (const { record } of page) {
+    const entries = merged.slice(0, query.limit);
+    for (const { record } of entries) {
       const meta = metas.find((m) => m.provider === record.provider);
       if (meta !== undefined) meta.returned += 1;
     }
     // How far the page reaches for every provider that answered: its last record when there is
     // more, else the end of the walk, or the time walked when the deadline cut the walk short.
-    const last = page.at(-1);
+    const last = entries.at(-1);
     const reach: Place =
       merged.length > query.limit && last !== undefined
         ? { at: last.at, id: last.record.id }
@@ -105,8 +161,12 @@ export class CallLogsService {
           : boundary(walk.edge);
     const places = placesAfter(runs, answered, reach, query);
     if (places === 'no-progress') throw new AllProvidersFailedError(timedOut(runs, metas));
-    const produced: ProducedPage = {
-      data: recordsJson(page, query.includeRaw),
+    const cut = walk.late || (!walk.done && merged.length <= query.limit);
+    if (query.places !== null && !refresh && !cut && !walk.done) {
+      this.readAhead.after(answered, query, walk.edge);
+    }
+    return {
+      entries,
       page: { limit: query.limit, ...cursorsOf(this.cursors, query, places, answered) },
       meta: {
         providers: metas,
@@ -115,16 +175,10 @@ export class CallLogsService {
           until: new Date(query.until).toISOString(),
         },
       },
-      freshUntil: Math.min(...runs.map((run) => run.freshUntil ?? Number.POSITIVE_INFINITY)),
+      places,
+      cut,
+      runs,
     };
-    const cut = walk.late || (!walk.done && merged.length <= query.limit);
-    // A page the deadline cut short is not the page: it is not kept.
-    const kept = pageKey !== undefined && !cut && isCacheable(runs);
-    if (kept) this.pages.set(pageKey, keep(produced));
-    if (query.places !== null && !refresh && !cut && !walk.done) {
-      this.readAhead.after(answered, query, walk.edge);
-    }
-    return present(produced, runs, this.clock.now(), kept);
   }
 }
 
@@ -136,16 +190,4 @@ function timedOut(runs: readonly Run[], metas: ProviderMetaDto[]): ProviderMetaD
     const { code, message } = deadlinePassed(provider);
     return { ...meta, status: 'error', error: { code, message } };
   });
-}
-
-/** How each provider answered, for the request's access line. */
-function noteOutcome(metas: readonly ProviderMetaDto[]): void {
-  const context = currentContext();
-  if (context === undefined) return;
-  context.providers = metas.map(({ provider, status, cache, error, reason }) => ({
-    provider,
-    status,
-    ...(cache !== undefined && status !== 'skipped' && { cache }),
-    ...((error?.code ?? reason) !== undefined && { detail: error?.code ?? reason }),
-  }));
 }

@@ -63,3 +63,19 @@ function sameStanding(a: Place, b: Place): boolean {
   if (a === 'done' || b === 'done') return a === b;
   return samePlace(a, b);
 }
+
+/**
+ * The cursor of where `query` starts: its own places, or on a first page every provider it asks at
+ * the start of the window. Followed, it brings every record from there on.
+ */
+export function cursorAt(codec: CursorCodec, query: ResolvedQuery): string {
+  const places =
+    query.places ?? Object.fromEntries(query.filters.providers.map((name) => [name, null]));
+  return codec.encode({
+    sort: query.order,
+    since: query.since,
+    until: query.until,
+    places,
+    filters: query.fingerprint,
+  });
+}

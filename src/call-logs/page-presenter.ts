@@ -1,4 +1,5 @@
 import { type ProviderCacheState, cacheStatusHeader } from '../cache/cache-status.js';
+import { outcomeOf } from './access-outcome.js';
 import type { CallLog } from '../domain/call-log.js';
 import { comparator } from '../domain/keyset.js';
 import type { ResolvedQuery } from './call-log-query.js';
@@ -22,6 +23,8 @@ export interface CallLogPage {
   cacheStatus: string;
   /** `no-store`, or for a page that repeats (a pinned window), how long a client may keep it. */
   cacheControl: string;
+  /** The key of the kept page this page is, when it is one. */
+  keptAs?: string;
 }
 
 /** The records of a page in its order: start time, then id. */
@@ -62,7 +65,7 @@ export function keep(page: ProducedPage): KeptPage {
       : meta,
   );
   const body = Buffer.from(serialize({ ...page, meta: { ...page.meta, providers } }));
-  return { body, providers, freshUntil: page.freshUntil };
+  return { body, providers, freshUntil: page.freshUntil, outcome: outcomeOf(providers) };
 }
 
 /** A kept page served again. */
@@ -100,7 +103,8 @@ function serialize(page: ProducedPage): string {
   return `{"data":${page.data},"page":${JSON.stringify(page.page)},"meta":${JSON.stringify(page.meta)}}`;
 }
 
-function withoutRaw(record: CallLog): CallLog {
+/** A record as a page shows it without `includeRaw`. */
+export function withoutRaw(record: CallLog): CallLog {
   const { raw, ...rest } = record;
   return rest;
 }

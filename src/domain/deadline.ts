@@ -9,19 +9,29 @@ const SYSTEM_CLOCK = new SystemClock();
  * never let the signal's timer run, yet must stop in time.
  */
 export class Deadline {
+  private aborts: AbortSignal | undefined;
+
   private constructor(
     readonly at: number,
-    readonly signal: AbortSignal,
     private readonly clock: Clock,
   ) {}
 
   static after(ms: number, clock: Clock = SYSTEM_CLOCK): Deadline {
     // Whole milliseconds: the signal's timer takes no fraction of one.
-    const wait = Math.max(0, Math.floor(ms));
-    const signal = AbortSignal.timeout(wait);
-    // Every slice of a page waits on it at once: more than the default ten listeners.
-    setMaxListeners(0, signal);
-    return new Deadline(clock.now() + wait, signal, clock);
+    return new Deadline(clock.now() + Math.max(0, Math.floor(ms)), clock);
+  }
+
+  /**
+   * Aborts at the deadline. Made when first asked for: a request served from memory never waits,
+   * and a timer a request would not use costs more than serving it.
+   */
+  get signal(): AbortSignal {
+    if (this.aborts === undefined) {
+      this.aborts = AbortSignal.timeout(this.remaining());
+      // Every slice of a page waits on it at once: more than the default ten listeners.
+      setMaxListeners(0, this.aborts);
+    }
+    return this.aborts;
   }
 
   remaining(): number {
@@ -29,7 +39,7 @@ export class Deadline {
   }
 
   get expired(): boolean {
-    return this.signal.aborted || this.clock.now() >= this.at;
+    return this.aborts?.aborted === true || this.clock.now() >= this.at;
   }
 }
 

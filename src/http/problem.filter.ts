@@ -48,48 +48,51 @@ function methodNotAllowed(request: FastifyRequest): MethodNotAllowedError | unde
   return allowed.length > 0 ? new MethodNotAllowedError(request.method, allowed) : undefined;
 }
 
+const logger = new Logger('ProblemFilter');
+
 /**
  * The one place an error becomes a response: every error is `application/problem+json`, and a 5xx
  * says what happened without internals (the log has them, under the same request id).
  */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
-  private readonly logger = new Logger('ProblemFilter');
-
   catch(caught: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    const reply = http.getResponse<FastifyReply>();
-    const exception =
-      caught instanceof NotFoundException ? (methodNotAllowed(request) ?? caught) : caught;
-    const problem = this.toProblem(exception, request);
-    if (exception instanceof ProblemError) void reply.headers(exception.headers());
-    void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+    sendProblem(http.getResponse<FastifyReply>(), http.getRequest<FastifyRequest>(), caught);
   }
+}
 
-  private toProblem(exception: unknown, request: FastifyRequest): ProblemDto {
-    const base = { instance: request.url, requestId: String(request.id) };
-    if (exception instanceof ProblemError) return { ...base, ...exception.problem() };
-    if (exception instanceof HttpException && exception.getStatus() < 500) {
-      const status = exception.getStatus();
-      return {
-        ...base,
-        type: status === 404 ? '/problems/not-found' : '/problems/http',
-        title: TITLES[status] ?? 'Request refused',
-        status,
-        detail: exception.message,
-      };
-    }
-    this.logger.error(
-      `Unhandled error for ${request.method} ${request.url} (request ${base.requestId})`,
-      exception instanceof Error ? exception.stack : String(exception),
-    );
+/** Answers `request` with the problem `caught` is: the filter's answer, for a hook outside Nest too. */
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, caught: unknown): void {
+  const exception =
+    caught instanceof NotFoundException ? (methodNotAllowed(request) ?? caught) : caught;
+  const problem = toProblem(exception, request);
+  if (exception instanceof ProblemError) void reply.headers(exception.headers());
+  void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+}
+
+function toProblem(exception: unknown, request: FastifyRequest): ProblemDto {
+  const base = { instance: request.url, requestId: String(request.id) };
+  if (exception instanceof ProblemError) return { ...base, ...exception.problem() };
+  if (exception instanceof HttpException && exception.getStatus() < 500) {
+    const status = exception.getStatus();
     return {
       ...base,
-      type: '/problems/internal',
-      title: TITLES[500],
-      status: HttpStatus.INTERNAL_SERVER_ERROR,
-      detail: `The gateway failed; quote request id ${base.requestId} when reporting it.`,
+      type: status === 404 ? '/problems/not-found' : '/problems/http',
+      title: TITLES[status] ?? 'Request refused',
+      status,
+      detail: exception.message,
     };
   }
+  logger.error(
+    `Unhandled error for ${request.method} ${request.url} (request ${base.requestId})`,
+    exception instanceof Error ? exception.stack : String(exception),
+  );
+  return {
+    ...base,
+    type: '/problems/internal',
+    title: TITLES[500],
+    status: HttpStatus.INTERNAL_SERVER_ERROR,
+    detail: `The gateway failed; quote request id ${base.requestId} when reporting it.`,
+  };
 }

@@ -25,6 +25,11 @@ export class Tracing {
     private readonly provider: BasicTracerProvider | undefined,
   ) {}
 
+  /** Whether spans go anywhere: without an endpoint or a processor, none is worth making. */
+  get recording(): boolean {
+    return this.provider !== undefined;
+  }
+
   static create(settings: TracingSettings, processors: readonly SpanProcessor[] = []): Tracing {
     const spanProcessors = [
       ...processors,
