@@ -21,6 +21,8 @@ export interface SimulatorFaults {
   revokeCredentials: boolean;
   /** The faults apply to this many more requests, then reset to none; null: until changed. */
   remaining: number | null;
+  /** The faults begin after this many more requests are answered as usual. */
+  after: number;
 }
 
 export const NO_FAULTS: Readonly<SimulatorFaults> = Object.freeze({
@@ -33,6 +35,7 @@ export const NO_FAULTS: Readonly<SimulatorFaults> = Object.freeze({
   oddRecords: 0,
   revokeCredentials: false,
   remaining: null,
+  after: 0,
 });
 
 export function hasFault(f: SimulatorFaults): boolean {
@@ -62,6 +65,7 @@ const FAULT_CHECKS: Record<keyof SimulatorFaults, (value: unknown) => boolean> =
   oddRecords: isCount,
   revokeCredentials: isBoolean,
   remaining: (v) => v === null || isCount(v),
+  after: isCount,
 };
 
 export function assertFaults(input: unknown): asserts input is Partial<SimulatorFaults> {

@@ -209,9 +209,13 @@ export abstract class Simulator<R extends object> {
       : answer;
   }
 
-  /** The faults for this request; a `remaining` budget is spent here. */
+  /** The faults for this request; an `after` count and a `remaining` budget are spent here. */
   private takeFaults(): SimulatorFaults {
     const faults = this.faults;
+    if (faults.after > 0 && hasFault(faults)) {
+      this.faults = { ...faults, after: faults.after - 1 };
+      return { ...NO_FAULTS };
+    }
     if (faults.remaining === null || !hasFault(faults)) return faults;
     if (faults.remaining <= 0) {
       this.resetFaults();

@@ -329,6 +329,13 @@ describe('CinnoxSimulator faults', () => {
     expect(statuses).toEqual([500, 500, 200]);
     expect(await control('GET', 'faults')).toEqual(NO_FAULTS);
   });
+
+  it('begins the faults `after` so many requests', async () => {
+    sim.setFaults({ errorRate: 1, after: 2, remaining: 1 });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await callLog({ limit: 1 })).status);
+    expect(statuses).toEqual([200, 200, 500, 200]);
+  });
 });
 
 describe('CinnoxSimulator counters and control routes', () => {
