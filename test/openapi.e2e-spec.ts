@@ -3,6 +3,23 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { generateOpenApiDocument, serializeOpenApi } from '../src/bin/openapi-document.js';
 
+/** The filters both GET /call-logs and its export take. */
+const FILTERS = [
+  'since',
+  'until',
+  'provider',
+  'status',
+  'direction',
+  'callId',
+  'number',
+  'bridgeNumber',
+  'mediaType',
+  'minDuration',
+  'maxDuration',
+  'sort',
+  'includeRaw',
+];
+
 describe('the committed OpenAPI document', () => {
   let document: OpenAPIObject;
 
@@ -22,21 +39,9 @@ describe('the committed OpenAPI document', () => {
     );
     expect(names.sort()).toEqual(
       [
-        'since',
-        'until',
-        'provider',
-        'status',
-        'direction',
-        'callId',
-        'number',
-        'bridgeNumber',
-        'mediaType',
-        'minDuration',
-        'maxDuration',
-        'sort',
+        ...FILTERS,
         'limit',
         'cursor',
-        'includeRaw',
         'refresh',
         'strict',
         'Cache-Control',
@@ -58,5 +63,16 @@ describe('the committed OpenAPI document', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(document.components?.schemas).toHaveProperty('ProblemDto');
     expect(document.components?.schemas).toHaveProperty('CallLogDto');
+  });
+
+  it('documents GET /call-logs/export: the filters, the resume cursor, the format and both media types', () => {
+    const operation = document.paths['/call-logs/export']?.get;
+    const names = (operation?.parameters ?? []).map((parameter) =>
+      'name' in parameter ? parameter.name : '',
+    );
+    expect(names.sort()).toEqual([...FILTERS, 'resumeCursor', 'format'].sort());
+    const ok = operation?.responses['200'] as { content?: Record<string, unknown> } | undefined;
+    expect(Object.keys(ok?.content ?? {}).sort()).toEqual(['application/x-ndjson', 'text/csv']);
+    expect(operation?.security).toEqual([{ apiKey: [] }, { bearer: [] }]);
   });
 });

@@ -37,6 +37,8 @@ class GatewayVariables {
   REDIS_URL?: string;
   @IntVar(1, 366) MAX_WINDOW_DAYS = 31;
   @IntVar(100, 300_000) REQUEST_DEADLINE_MS = 10_000;
+  @IntVar(1, 366) MAX_EXPORT_DAYS = 31;
+  @IntVar(1_000, 600_000) EXPORT_IDLE_TIMEOUT_MS = 60_000;
   @TextVar(16) CURSOR_SECRET?: string;
   @PatternVar(/^[A-Z]{2}$/, 'DEFAULT_REGION must be an ISO 3166-1 alpha-2 code such as US')
   DEFAULT_REGION?: string;
@@ -152,6 +154,8 @@ export function loadConfig(
       maxWindowDays: vars.MAX_WINDOW_DAYS,
       defaultRegion: vars.DEFAULT_REGION as CountryCode | undefined,
       requestDeadlineMs: vars.REQUEST_DEADLINE_MS,
+      maxExportDays: vars.MAX_EXPORT_DAYS,
+      exportIdleTimeoutMs: vars.EXPORT_IDLE_TIMEOUT_MS,
       // Outside production, a key of the process's own: its cursors last as long as it does.
       cursorSecret: vars.CURSOR_SECRET ?? randomBytes(32).toString('base64url'),
       maxUpstreamRequests: vars.MAX_UPSTREAM_REQUESTS_PER_REQUEST,

@@ -19,6 +19,8 @@ import { RedisCacheStore } from '../cache/redis-cache-store.js';
 import { SliceCache } from '../cache/slice-cache.js';
 import { CallLogsController } from '../call-logs/call-logs.controller.js';
 import { CallLogsService } from '../call-logs/call-logs.service.js';
+import { CallLogExport } from '../call-logs/call-log-export.js';
+import { CallLogExportController } from '../call-logs/call-log-export.controller.js';
 import { CallLogsSettings } from '../call-logs/call-logs.settings.js';
 import { PageCache } from '../call-logs/page-cache.js';
 import { PageWalk } from '../call-logs/page-walk.js';
@@ -50,7 +52,12 @@ export class AppModule {
       module: AppModule,
       global: true,
       imports: [ProvidersModule.register(config.providers)],
-      controllers: [CallLogsController, HealthController, MetricsController],
+      controllers: [
+        CallLogsController,
+        CallLogExportController,
+        HealthController,
+        MetricsController,
+      ],
       providers: [
         { provide: AppConfig, useValue: config },
         { provide: Clock, useValue: clock },
@@ -101,6 +108,7 @@ export class AppModule {
         PageWalk,
         ReadAhead,
         CallLogsService,
+        CallLogExport,
       ],
       exports: [AppConfig, Clock, Metrics, PolicyObserver, RateLimitSettings, Tracing],
     };

@@ -3,6 +3,7 @@ import type { CallLog } from '../domain/call-log.js';
 import { SystemClock } from '../domain/clock.js';
 import { type Decoded, DecodedSlices, decodedBytes } from './decoded-slices.js';
 import { encodeSlice } from './slice-codec.js';
+import { type RequestContext, runInContext } from '../http/request-context.js';
 
 const clock = new SystemClock();
 const slice = (bytes: number): Decoded => ({
@@ -39,5 +40,33 @@ describe('DecodedSlices', () => {
     expect(read.payload.records).toEqual([record]);
     expect(decoded.bytes).toBe(decodedBytes(value.length));
     expect(decodedBytes(value.length)).toBeGreaterThan(2 * value.length);
+  });
+});
+
+describe('DecodedSlices read by a whole window', () => {
+  const context = (wholeWindow: boolean): RequestContext => ({
+    requestId: 'r',
+    caller: undefined,
+    upstreamRequests: 0,
+    revalidations: 0,
+    wholeWindow,
+  });
+
+  it('keeps what a whole-window read decodes for that read alone', () => {
+    const decoded = new DecodedSlices(10_000, clock);
+    const exporting = context(true);
+    runInContext(exporting, () => decoded.remember('a', slice(1_000)));
+    expect(decoded.bytes).toBe(0);
+    expect(runInContext(exporting, () => decoded.fresh('a'))).toBeDefined();
+    expect(runInContext(context(true), () => decoded.fresh('a'))).toBeUndefined();
+    expect(runInContext(context(false), () => decoded.fresh('a'))).toBeUndefined();
+    expect(decoded.fresh('a')).toBeUndefined();
+  });
+
+  it('lets a whole-window read use what every request shares', () => {
+    const decoded = new DecodedSlices(10_000, clock);
+    decoded.remember('a', slice(1_000));
+    expect(runInContext(context(true), () => decoded.fresh('a'))).toBeDefined();
+    expect(decoded.bytes).toBe(1_000);
   });
 });

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../domain/clock.js';
+import { currentContext } from '../http/request-context.js';
 import type { StoredEntry } from './cache-store.js';
 import { decodeSlice, type SlicePayload } from './slice-codec.js';
 
@@ -24,43 +25,52 @@ export function decodedBytes(encoded: number): number {
 }
 
 /**
+ * What one whole-window read (an export) keeps decoded for itself: the slices its page is on, for
+ * every provider, and the next. Measured on the dense day: a 12-hour CINNOX slice of its night and
+ * morning is 7 MiB encoded, 21 MiB here.
+ */
+const WHOLE_WINDOW_MAX_BYTES = 48 * 1024 * 1024;
+
+/**
  * The slices this replica has read or fetched, decoded, kept while fresh: a fresh slice is as good
  * here as in the store, and reading it here costs neither a round trip nor decoding. Bounded by
  * the heap they take.
+ *
+ * A request that reads a whole window (an export) keeps what it decodes in a set of its own, gone
+ * with the request: a month read once would otherwise push out of the shared set every slice the
+ * other requests use, and hold the heap its size allows for slices nobody asks for again.
  */
 export class DecodedSlices {
   private readonly slices: LRUCache<string, Decoded>;
+  private readonly wholeWindows = new WeakMap<object, LRUCache<string, Decoded>>();
 
   constructor(
     maxBytes: number,
     private readonly clock: Clock,
   ) {
-    this.slices = new LRUCache<string, Decoded>({
-      maxSize: Math.max(1, maxBytes),
-      sizeCalculation: (value) => Math.max(1, value.bytes),
-    });
+    this.slices = bounded(maxBytes);
   }
 
-  /** The heap the slices kept take, as estimated. */
+  /** The heap the slices kept for every request take, as estimated. */
   get bytes(): number {
     return this.slices.calculatedSize;
   }
 
   /** The slice while it is fresh; counts as a use. */
   fresh(key: string): Decoded | undefined {
-    const local = this.slices.get(key);
+    const local = this.own()?.get(key) ?? this.slices.get(key);
     return local !== undefined && this.clock.now() < local.freshUntil ? local : undefined;
   }
 
   /** Whether the slice is held fresh, without counting as a use. */
   isFresh(key: string, now: number): boolean {
-    const local = this.slices.peek(key);
+    const local = this.own()?.peek(key) ?? this.slices.peek(key);
     return local !== undefined && now < local.freshUntil;
   }
 
   /** Decodes a stored entry, unless this replica already holds that very fetch decoded. */
   decode(key: string, entry: StoredEntry): Decoded {
-    const known = this.slices.peek(key);
+    const known = this.own()?.peek(key) ?? this.slices.peek(key);
     const decoded =
       known !== undefined && known.fetchedAt === entry.fetchedAt
         ? known
@@ -76,6 +86,25 @@ export class DecodedSlices {
 
   remember(key: string, decoded: Decoded): void {
     const ttl = decoded.freshUntil - this.clock.now();
-    if (ttl > 0) this.slices.set(key, decoded, { ttl });
+    if (ttl > 0) (this.own() ?? this.slices).set(key, decoded, { ttl });
   }
+
+  /** The set of the whole-window read being served, if it is one. */
+  private own(): LRUCache<string, Decoded> | undefined {
+    const context = currentContext();
+    if (context?.wholeWindow !== true) return undefined;
+    let own = this.wholeWindows.get(context);
+    if (own === undefined) {
+      own = bounded(WHOLE_WINDOW_MAX_BYTES);
+      this.wholeWindows.set(context, own);
+    }
+    return own;
+  }
+}
+
+function bounded(maxBytes: number): LRUCache<string, Decoded> {
+  return new LRUCache<string, Decoded>({
+    maxSize: Math.max(1, maxBytes),
+    sizeCalculation: (value) => Math.max(1, value.bytes),
+  });
 }

@@ -8,6 +8,10 @@ export abstract class CallLogsSettings {
   abstract readonly defaultRegion: CountryCode | undefined;
   /** Deadline of a request; `X-Request-Timeout` can lower it. */
   abstract readonly requestDeadlineMs: number;
+  /** Widest window an export may name, in days. */
+  abstract readonly maxExportDays: number;
+  /** How long an export may go without a page of records before it ends as failed. */
+  abstract readonly exportIdleTimeoutMs: number;
   /** Signs cursors; the same on every replica. */
   abstract readonly cursorSecret: string;
   /** Upstream requests one request may cause; past them the page is cut short, with a cursor. */

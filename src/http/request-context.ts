@@ -18,6 +18,10 @@ export interface RequestContext {
   upstreamRequests: number;
   /** Fills this request made because it asked to revalidate (`refresh`, `no-cache`). */
   revalidations: number;
+  /** Pages of records an export has streamed so far. */
+  pages?: number;
+  /** The request reads a whole window (an export): the cache keeps what it decodes for it alone. */
+  wholeWindow?: boolean;
   /** How each provider answered the page, once it is made: for the access line. */
   providers?: ReadonlyArray<{ provider: string; status: string; cache?: string; detail?: string }>;
 }

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import {
   type CallHandler,
   type ExecutionContext,
@@ -5,13 +6,13 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type Observable, finalize } from 'rxjs';
+import { type Observable, finalize, tap } from 'rxjs';
 import { type RequestContext, currentContext } from '../http/request-context.js';
 import { CallerLimits } from './caller-limits.js';
 
 /**
  * Holds every authenticated request to its caller's limits: refused with 429 over them, and
- * charged, once it is over, what it cost.
+ * charged, once it is over, what it cost. A streamed answer is over when its stream is.
  */
 @Injectable()
 export class CallerLimitsInterceptor implements NestInterceptor {
@@ -26,12 +27,27 @@ export class CallerLimitsInterceptor implements NestInterceptor {
     const admission = await this.limits.admit(caller);
     void http.getResponse<FastifyReply>().headers(admission.headers);
     const request = currentContext();
-    return next.handle().pipe(finalize(() => void admission.release(costOf(request))));
+    const release = (): void => void admission.release(costOf(request));
+    let streamed = false;
+    return next.handle().pipe(
+      tap((answer) => {
+        if (!(answer instanceof Readable)) return;
+        streamed = true;
+        answer.once('close', release);
+      }),
+      finalize(() => {
+        if (!streamed) release();
+      }),
+    );
   }
 }
 
-/** One unit; a request that revalidated, as many as the upstream requests it made. */
+/**
+ * One unit; a request that revalidated, as many as the upstream requests it made; an export, one
+ * a page of records it streamed.
+ */
 function costOf(context: RequestContext | undefined): number {
-  if (context === undefined || context.revalidations === 0) return 1;
-  return Math.max(1, context.upstreamRequests);
+  if (context === undefined) return 1;
+  if (context.revalidations > 0) return Math.max(1, context.upstreamRequests);
+  return Math.max(1, context.pages ?? 1);
 }
