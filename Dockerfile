@@ -3,7 +3,10 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+COPY client/package.json ./client/
+# The gateway's own build needs no install script (the root's prepare builds the client, which
+# the image does not hold).
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
 # The simulators stay out of the image unless it is built for a sandbox (--build-arg SANDBOX=true).

@@ -11,6 +11,8 @@ export default tseslint.config(
       '*.js',
       '*.cjs',
       'scripts/*.mjs',
+      'client/dist/**',
+      'client/test/*.mjs',
     ],
   },
   js.configs.recommended,
