@@ -9,6 +9,7 @@ import { ProviderRegistry } from '../src/upstreams/provider-registry.js';
 import { Redis } from 'ioredis';
 import { deletePrefix } from '../test/redis-keys.js';
 import { DENSE_CALLS_PER_DAY, type WholeDay, wholeDay } from './whole-day.js';
+import { type DayExport, exportDay } from './export-day.js';
 import {
   DAY,
   REDIS_URL,
@@ -39,6 +40,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const UPSTREAM_LATENCY_MS = Number(process.env.BENCH_UPSTREAM_LATENCY_MS ?? 20);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
 const CONNECTIONS = 50;
+const WARM_UP_SECONDS = 2;
 const PAGE = 50;
 
 const run = promisify(execFile);
@@ -52,7 +54,13 @@ async function main(): Promise<void> {
   const env = (extra: Environment): Environment => benchEnv(sims, extra);
   const warm = await serveGateway(env({}), sims.clock);
 
-  const figures: Figures = { firstPages: [], warmPages: [], coldRequests: null, wholeDay: null };
+  const figures: Figures = {
+    firstPages: [],
+    warmPages: [],
+    coldRequests: null,
+    wholeDay: null,
+    exports: [],
+  };
   const print = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
@@ -61,14 +69,14 @@ async function main(): Promise<void> {
   );
   print('');
   print(
-    '| first page (limit 50) | gateway: upstream requests | baseline: upstream requests | limit: upstream requests | requests ratio | gateway ms | baseline ms | time ratio |',
+    '| first page (limit 50) | gateway: upstream requests (CINNOX + Kaleyra) | the same, first run | baseline: upstream requests | limit: upstream requests | requests ratio | gateway ms | baseline ms | time ratio |',
   );
-  print('|---|---|---|---|---|---|---|---|');
-  for (const [moment, at] of MOMENTS) {
-    for (const page of await firstPages(moment, at)) {
+  print('|---|---|---|---|---|---|---|---|---|');
+  for (const moment of MOMENTS) {
+    for (const page of await firstPages(moment)) {
       figures.firstPages.push(page);
       print(
-        `| ${page.window}, ${page.moment} | ${page.gatewayRequests} | ${page.baselineRequests} | ${page.limitRequests} | ${ratio(page.baselineRequests, page.gatewayRequests)} cheaper | ${page.gatewayMs.toFixed(0)} | ${page.baselineMs.toFixed(0)} | ${ratio(page.baselineMs, page.gatewayMs)} faster |`,
+        `| ${page.window}, ${page.moment} | ${page.gatewayRequests} (${page.gatewayByProvider.join(' + ')}) | ${page.firstRunRequests} | ${page.baselineRequests} | ${page.limitRequests} | ${ratio(page.baselineRequests, page.gatewayRequests)} cheaper | ${page.gatewayMs.toFixed(0)} | ${page.baselineMs.toFixed(0)} | ${ratio(page.baselineMs, page.gatewayMs)} faster |`,
       );
     }
   }
@@ -111,12 +119,15 @@ async function main(): Promise<void> {
   ] as const;
   print('');
   print(
-    `| warm page (${(bytes.length / 1024).toFixed(1)} KB, ${CONNECTIONS} connections, ${LOAD_SECONDS} s, best of 2) | requests/s | p99 ms | gateway / plain requests/s |`,
+    `| warm page (${(bytes.length / 1024).toFixed(1)} KB, ${CONNECTIONS} connections, ${LOAD_SECONDS} s after ${WARM_UP_SECONDS} s of warm-up, best of 3) | requests/s | p99 ms | gateway / plain requests/s |`,
   );
   print('|---|---|---|---|');
   for (const [gatewayLabel, gatewayUrl, plainLabel, plainTarget] of pairs) {
     const results = { gateway: [] as Load[], plain: [] as Load[] };
-    for (let i = 0; i < 2; i += 1) {
+    // Both warmed up first, so that neither is measured while its code is still being compiled.
+    await load(gatewayUrl, WARM_UP_SECONDS);
+    await load(plainTarget, WARM_UP_SECONDS);
+    for (let i = 0; i < 3; i += 1) {
       results.gateway.push(await load(gatewayUrl));
       results.plain.push(await load(plainTarget));
     }
@@ -187,6 +198,23 @@ async function main(): Promise<void> {
   print(
     `| peak, through the cold and warm walks and ${day.memory.callers} callers walking the day at once | ${mib(day.memory.peakRss)} | ${ratio(day.memory.peakRss, day.memory.idleRss)} |`,
   );
+
+  const exports = [
+    await exportDay(UPSTREAM_LATENCY_MS, 'ndjson'),
+    await exportDay(UPSTREAM_LATENCY_MS, 'csv'),
+  ];
+  figures.exports = exports;
+  print('');
+  print(
+    `| the same day exported whole (GET /call-logs/export), a cold gateway of its own | records | MB sent | upstream requests | ms | records/s | against walking it cold | server memory, MiB: idle, peak |`,
+  );
+  print('|---|---|---|---|---|---|---|---|');
+  for (const exported of exports) {
+    const requests = exported.upstream.cinnox + exported.upstream.kaleyra;
+    print(
+      `| ${exported.format} | ${exported.records} | ${(exported.bytes / 1e6).toFixed(1)} | ${requests} (${exported.upstream.cinnox} + ${exported.upstream.kaleyra}) | ${exported.ms.toFixed(0)} | ${(exported.records / (exported.ms / 1000)).toFixed(0)} | ${ratio(day.gateway.ms, exported.ms)} faster | ${mib(exported.idleRss)}, ${mib(exported.peakRss)} |`,
+    );
+  }
   if (process.env.BENCH_JSON === '1') print(JSON.stringify(figures));
 
   for (const app of [shared, single, ...replicas]) await app.app.close();
@@ -204,42 +232,74 @@ interface Figures {
   warmPages: { cache: string; gateway: Load; plain: Load; ratio: number }[];
   coldRequests: { together: number; alone: number; ok: number } | null;
   wholeDay: WholeDay | null;
+  exports: DayExport[];
 }
 
 interface FirstPage {
   window: string;
   moment: string;
   gatewayRequests: number;
+  /** The median run's requests, CINNOX then Kaleyra. */
+  gatewayByProvider: [number, number];
+  /** The first run, before the gateway has seen the window's calls an hour. */
+  firstRunRequests: number;
   baselineRequests: number;
   limitRequests: number;
   gatewayMs: number;
   baselineMs: number;
 }
 
-/** A busy weekday morning in both providers' business hours, and a quiet Sunday evening. */
-const MOMENTS = [
-  ['a Wednesday, 06:00 UTC', Date.parse('2026-11-18T06:00:00Z')],
-  ['a Sunday, 18:00 UTC', Date.parse('2026-11-22T18:00:00Z')],
+interface Moment {
+  label: string;
+  at: number;
+  windows: ReadonlyArray<readonly [string, number]>;
+  dataset?: { days: number; callsPerDay: number };
+}
+
+const BOTH_WINDOWS = [
+  ['24-hour window', DAY],
+  ['14-day window', 14 * DAY],
 ] as const;
 
 /**
- * The first page of a 24-hour and a 14-day window ending at `at`, cold every time (`refresh=true`),
- * against fetching the whole window from both providers, merging and sorting.
+ * A busy weekday morning in both providers' business hours and a quiet Sunday evening, on the
+ * simulators' own data set; and the busy morning on the dense one.
  */
-async function firstPages(moment: string, at: number): Promise<FirstPage[]> {
-  const sims = await startSimulators({ seed: 7, clock: new TestClock(at) });
+const MOMENTS: Moment[] = [
+  {
+    label: 'a Wednesday, 06:00 UTC',
+    at: Date.parse('2026-11-18T06:00:00Z'),
+    windows: BOTH_WINDOWS,
+  },
+  { label: 'a Sunday, 18:00 UTC', at: Date.parse('2026-11-22T18:00:00Z'), windows: BOTH_WINDOWS },
+  {
+    label: 'a Wednesday, 06:00 UTC, the dense data set',
+    at: Date.parse('2026-11-18T06:00:00Z'),
+    windows: [['24-hour window', DAY]],
+    dataset: { days: 2, callsPerDay: DENSE_CALLS_PER_DAY },
+  },
+];
+
+/**
+ * The first page of each window ending at the moment, cold every time (`refresh=true`), against
+ * fetching the whole window from both providers, merging and sorting. The first run meets a
+ * gateway that has not seen the window's calls an hour; the runs after it, one that has.
+ */
+async function firstPages({ label: moment, at, windows, dataset }: Moment): Promise<FirstPage[]> {
+  const sims = await startSimulators({ seed: 7, clock: new TestClock(at), dataset });
   const app = await serveGateway(benchEnv(sims, {}), sims.clock);
   sims.cinnox.setFaults({ latencyMs: UPSTREAM_LATENCY_MS });
   sims.kaleyra.setFaults({ latencyMs: UPSTREAM_LATENCY_MS });
   const registry = app.app.get(ProviderRegistry);
   const pages: FirstPage[] = [];
-  for (const [label, span] of [
-    ['24-hour window', DAY],
-    ['14-day window', 14 * DAY],
-  ] as const) {
+  for (const [label, span] of windows) {
     const window = { since: at - span, until: at };
     const url = `${app.url}/call-logs?since=${iso(window.since)}&until=${iso(window.until)}&limit=${PAGE}&refresh=true`;
-    const gateway = { requests: [] as number[], ms: [] as number[] };
+    const gateway = {
+      requests: [] as number[],
+      ms: [] as number[],
+      split: [] as Array<[number, number]>,
+    };
     const baseline = { requests: [] as number[], ms: [] as number[] };
     let gatewayIds = '';
     let baselineIds = '';
@@ -249,6 +309,8 @@ async function firstPages(moment: string, at: number): Promise<FirstPage[]> {
       const body = (await (await fetch(url)).json()) as { data: CallLog[] };
       gateway.ms.push(performance.now() - started);
       gateway.requests.push(served(sims));
+      const { cinnox, kaleyra } = upstreamRequests(sims);
+      gateway.split.push([cinnox, kaleyra]);
       gatewayIds = body.data.map((record) => record.id).join();
 
       resetStats(sims);
@@ -286,6 +348,8 @@ async function firstPages(moment: string, at: number): Promise<FirstPage[]> {
       window: label,
       moment,
       gatewayRequests: gr,
+      gatewayByProvider: gateway.split[gateway.requests.indexOf(gr)],
+      firstRunRequests: gateway.requests[0],
       baselineRequests: br,
       // Nothing can cost less than one request to each provider.
       limitRequests: registry.providers.length,
@@ -315,7 +379,7 @@ interface Load {
 }
 
 /** autocannon in its own process, so the load does not compete with the server for the event loop. */
-async function load(url: string): Promise<Load> {
+async function load(url: string, seconds = LOAD_SECONDS): Promise<Load> {
   const { stdout } = await run(
     process.execPath,
     [
@@ -323,7 +387,7 @@ async function load(url: string): Promise<Load> {
       '-c',
       String(CONNECTIONS),
       '-d',
-      String(LOAD_SECONDS),
+      String(seconds),
       '-j',
       url,
     ],
