@@ -85,7 +85,10 @@ describe('RedisRateLimiter', () => {
       console.log(`40 takes over 2 replicas at 10/s: ${tookMs} ms, split ${byReplica.join('/')}`);
 
       expect(grants).toHaveLength(40);
-      expect(busiestWindow(grants, limit.durationMs - 25)).toBe(limit.points);
+      // The times are taken when each grant reaches the test, late by as much as the event loop is
+      // busy: a window 100 ms short of the limit's absorbs that and still holds only the limit,
+      // where a fixed window would hold 16.
+      expect(busiestWindow(grants, limit.durationMs - 100)).toBeLessThanOrEqual(limit.points);
       expect(Math.min(...byReplica)).toBeGreaterThan(0);
       // 4 at 0, 6 at 600, 4 at 1000, ... 6 at 3600: as fast as the limit allows, give or take.
       expect(tookMs).toBeGreaterThanOrEqual(3_600 - 30);
@@ -142,9 +145,8 @@ describe('RedisRateLimiter', () => {
         console.log(`restarted: health ok after ${recoveredMs} ms`);
         // Once the fallback grants have left the window, the whole limit is Redis's again.
         await delay(limit.durationMs);
-        const after = await takes(limiter, 10);
-        expect(Math.max(...after.value)).toBeLessThan(60);
-        expect(await countKeys(server.url, `${own}:cinnox:`)).toBe(1);
+        expect(await grantedNow(limiter, 10)).toBe(10);
+        expect(await countKeys(server.url, `${own}:{limits}:cinnox:`)).toBe(1);
         await expect(limiter.take('cinnox:app', { deadline: Deadline.after(200) })).rejects.toThrow(
           UpstreamError,
         );
@@ -233,6 +235,18 @@ describe('RedisRateLimiter', () => {
     });
   });
 });
+
+/** `count` takes one after another that may not wait: how many were granted at once. */
+async function grantedNow(limiter: RedisRateLimiter, count: number): Promise<number> {
+  let granted = 0;
+  for (let i = 0; i < count; i++) {
+    await limiter.take('cinnox:app', { deadline: Deadline.after(0) }).then(
+      () => (granted += 1),
+      () => undefined,
+    );
+  }
+  return granted;
+}
 
 /** `count` takes one after another, each with a second to spare. */
 async function takes(
