@@ -13,6 +13,7 @@ import {
 } from '../src/upstreams/rate-limit/rate-limiter.spec.js';
 import { RedisServer } from './redis-server.js';
 import { REDIS_URL, countKeys, deletePrefix, testPrefix, until } from './utils.js';
+import { keysUnder } from './redis-keys.js';
 
 const prefixes: string[] = [];
 
@@ -49,15 +50,24 @@ async function connect(
 rateLimiterContract('RedisRateLimiter', (limit) => connect({ limit }));
 
 describe('RedisRateLimiter', () => {
-  it('refuses a Redis Cluster URL, naming it without its password', async () => {
-    const connecting = RedisRateLimiter.connect({
-      provider: { name: 'cinnox', label: 'CINNOX' },
-      url: 'redis://:s3cret@10.0.0.1:7000,redis://:s3cret@10.0.0.2:7000',
-      prefix: prefix(),
+  it('keeps every key of its limits, the callers’ shares included, under one hash tag', async () => {
+    const own = prefix();
+    const limiter = await connect({
       limit: { points: 10, durationMs: 1_000 },
+      prefix: own,
+      callerShare: 0.5,
     });
-    await expect(connecting).rejects.toThrow(/not a Cluster/);
-    await expect(connecting).rejects.not.toThrow(/s3cret/);
+    try {
+      for (const account of ['cinnox:app', 'cinnox:other']) {
+        await limiter.take(account, { deadline: Deadline.after(1_000), caller: 'reports' });
+      }
+      const keys = await keysUnder(REDIS_URL, own);
+      expect(keys.length).toBeGreaterThanOrEqual(4);
+      // One hash tag: on a Cluster, one slot, so that every script finds its keys on one node.
+      for (const key of keys) expect(key.startsWith(`${own}:{limits}:`)).toBe(true);
+    } finally {
+      await limiter.close();
+    }
   });
 
   it('holds two replicas on one prefix to the limit together, in every window', async () => {
@@ -118,7 +128,7 @@ describe('RedisRateLimiter', () => {
       });
       try {
         await limiter.take('cinnox:app', { deadline: Deadline.after(1_000) });
-        expect(await countKeys(server.url, `${own}:cinnox:`)).toBe(1);
+        expect(await countKeys(server.url, `${own}:{limits}:cinnox:`)).toBe(1);
         await server.flush();
 
         await server.stop();
@@ -198,7 +208,7 @@ describe('RedisRateLimiter', () => {
         // The logs are whole again in the new Redis: ten grants of the last window.
         const admin = new Redis(server.url, { maxRetriesPerRequest: 1 });
         try {
-          expect(await admin.zcard(`${own}:cinnox:app`)).toBe(10);
+          expect(await admin.zcard(`${own}:{limits}:cinnox:app`)).toBe(10);
         } finally {
           admin.disconnect();
         }

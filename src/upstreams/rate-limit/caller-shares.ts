@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import {
   type RateLimiterAbstract,
   RateLimiterMemory,
@@ -20,7 +19,7 @@ export class CallerShares {
     /** Requests of the limit's window one caller may use. */
     readonly points: number,
     durationMs: number,
-    options: { redis?: GuardedRedis<Redis>; prefix?: string; replicas?: number } = {},
+    options: { redis?: GuardedRedis; prefix?: string; replicas?: number } = {},
   ) {
     const duration = Math.max(1, Math.ceil(durationMs / 1000));
     const replicas = options.redis === undefined ? 1 : (options.replicas ?? 2);
@@ -41,7 +40,7 @@ export class CallerShares {
     this.redis = options.redis;
   }
 
-  private readonly redis: GuardedRedis<Redis> | undefined;
+  private readonly redis: GuardedRedis | undefined;
 
   /** Takes one request of the caller's share; false when the share is spent. */
   async take(key: string): Promise<boolean> {

@@ -1,9 +1,7 @@
-import { Logger } from '@nestjs/common';
-import { parseRedisUrl } from '../../redis/redis-url.js';
 import type { UpstreamIdentity } from '../provider-descriptor.js';
 import { CallerShares } from './caller-shares.js';
 import { MemoryRateLimiter } from './memory-rate-limiter.js';
-import { type UpstreamRateLimiter, replicaShare } from './rate-limiter.js';
+import type { UpstreamRateLimiter } from './rate-limiter.js';
 import { RedisRateLimiter } from './redis-rate-limiter.js';
 
 /** Where the providers' limits are counted, shared by every provider. */
@@ -41,14 +39,6 @@ export async function limiterFor(
       : undefined;
   if (url === undefined) {
     return new MemoryRateLimiter({ provider, limit, shares: shares(ratePerMinute) });
-  }
-  if (parseRedisUrl(url).cluster) {
-    // The limiter speaks to one Redis node; on a Cluster each replica keeps to its share instead.
-    new Logger('RateLimiter').warn(
-      `${provider.label}: REDIS_URL is a Cluster; each replica keeps to 1/${replicas} of the limit`,
-    );
-    const points = replicaShare(ratePerMinute, replicas);
-    return new MemoryRateLimiter({ provider, limit: { ...limit, points }, shares: shares(points) });
   }
   return RedisRateLimiter.connect({
     provider,

@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { FAILED, type GuardOptions, GuardedRedis } from '../../redis/guarded-redis.js';
-import { RedisUrlError, parseRedisUrl } from '../../redis/redis-url.js';
+import {
+  FAILED,
+  type GuardOptions,
+  GuardedRedis,
+  type RedisClient,
+} from '../../redis/guarded-redis.js';
+import { parseRedisUrl } from '../../redis/redis-url.js';
 import {
   type Attempt,
   type RateLimiterHealth,
@@ -15,9 +19,13 @@ import { CallerShares } from './caller-shares.js';
 import { SlidingLog } from './sliding-log.js';
 
 export interface RedisRateLimiterOptions extends RateLimiterOptions, GuardOptions {
-  /** `redis://` or `rediss://` (TLS). */
+  /** `redis://` or `rediss://` (TLS), or a comma-separated list of Redis Cluster nodes. */
   url: string;
-  /** Namespaces every key: a key is `<prefix>:<account>`. */
+  /**
+   * Namespaces every key: a key is `<prefix>:{limits}:<account>`. The hash tag puts every key of
+   * every limit in one slot of a Cluster, so that the scripts reach them all on one node, and the
+   * generation that tells whether that node lost its data lives beside them.
+   */
   prefix: string;
   /**
    * Replicas sharing the limit; while Redis cannot answer, each replica keeps to
@@ -42,8 +50,8 @@ export interface RedisRateLimiterOptions extends RateLimiterOptions, GuardOption
  * granted after this one last heard from Redis is unknown to it.
  */
 export class RedisRateLimiter extends WaitingRateLimiter {
-  private readonly redis: GuardedRedis<Redis>;
-  private readonly client: Redis;
+  private readonly redis: GuardedRedis;
+  private readonly client: RedisClient;
   private readonly store: RateLimiterRedis;
   private readonly local: SlidingLog;
   /** Grants made while Redis could not answer, not yet written back. */
@@ -51,6 +59,13 @@ export class RedisRateLimiter extends WaitingRateLimiter {
   private readonly fallbackPoints: number;
   private readonly replicas: number;
   private readonly prefix: string;
+  /**
+   * On a Cluster, the replica promoted in a failover may lack the last grants its master took:
+   * after contact is lost, every recent grant of this replica is written back, not only those of
+   * the fallback. Grants Redis still holds are then counted twice for a window: the fleet keeps
+   * under the limit, at the cost of a little of it.
+   */
+  private readonly cluster: boolean;
   private readonly member = Math.random().toString(36).slice(2, 10);
   /** The data set this replica's grants were last written to; null before the first contact. */
   private generation: string | null = null;
@@ -81,12 +96,8 @@ export class RedisRateLimiter extends WaitingRateLimiter {
     this.fallbackPoints = replicaShare(this.limit.points, replicas);
     this.replicas = replicas;
     const target = parseRedisUrl(options.url);
-    if (target.cluster) {
-      throw new RedisUrlError(
-        `${target.redacted}: the rate limiter needs one Redis, not a Cluster`,
-      );
-    }
-    this.redis = new GuardedRedis<Redis>(
+    this.cluster = target.cluster;
+    this.redis = new GuardedRedis(
       target,
       {
         context: RedisRateLimiter.name,
@@ -100,15 +111,15 @@ export class RedisRateLimiter extends WaitingRateLimiter {
       this.shares = new CallerShares(
         Math.max(1, Math.floor(this.limit.points * options.callerShare)),
         this.limit.durationMs,
-        { redis: this.redis, prefix: `${options.prefix}:share`, replicas },
+        { redis: this.redis, prefix: `${options.prefix}:{limits}:share`, replicas },
       );
     }
-    this.prefix = options.prefix;
+    this.prefix = `${options.prefix}:{limits}`;
     this.local = new SlidingLog(this.limit.durationMs, this.clock);
     this.unsynced = new SlidingLog(this.limit.durationMs, this.clock);
     this.store = new RateLimiterRedis({
       storeClient: this.client,
-      keyPrefix: options.prefix,
+      keyPrefix: this.prefix,
       points: this.limit.points,
       // Unused by the script, which has the exact window; whole seconds make the library run it.
       duration: Math.max(1, Math.ceil(this.limit.durationMs / 1000)),
@@ -206,7 +217,7 @@ export class RedisRateLimiter extends WaitingRateLimiter {
           // A new name each time: a Redis that restarted empty must not get the name it had.
           await this.client.eval(GENERATION_SCRIPT, 1, `${this.prefix}:generation`, randomUUID()),
         );
-        const lost = this.generation !== null && current !== this.generation;
+        const lost = this.cluster || (this.generation !== null && current !== this.generation);
         for (const account of new Set([...this.local.keys(), ...this.unsynced.keys()])) {
           const grants = (lost ? this.local : this.unsynced).entries(account);
           if (grants.length === 0) continue;
