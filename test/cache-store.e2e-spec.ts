@@ -13,6 +13,7 @@ import {
   timed,
 } from './cache-store.contract.js';
 import { RedisServer } from './redis-server.js';
+import { adminRedis, deletePrefix } from './redis-keys.js';
 import { until } from './utils.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -66,15 +67,14 @@ describe('MemoryCacheStore', () => {
 });
 
 describe('RedisCacheStore on the shared Redis', () => {
-  const admin = new Redis(REDIS_URL, { lazyConnect: true });
+  const admin = adminRedis(REDIS_URL);
   let stores = 0;
   const connect = (prefix: string, clock: FakeClock): Promise<RedisCacheStore> =>
     RedisCacheStore.connect({ url: REDIS_URL, prefix, clock });
 
   afterAll(async () => {
-    const keys = await admin.keys(`${ROOT}*`);
-    if (keys.length > 0) await admin.unlink(...keys);
-    await admin.quit();
+    await deletePrefix(REDIS_URL, ROOT);
+    admin.disconnect();
   });
 
   describeCacheStoreContract('RedisCacheStore', async () => {
@@ -215,6 +215,28 @@ describe('RedisCacheStore when Redis fails', () => {
       expect(ms).toBeLessThan(400);
     });
     expect(await redis.get('k')).toEqual(stored);
+  });
+
+  it('makes a fulfil Redis did not take again once it answers: the entry stored, the lock gone', async () => {
+    const redis = await connect({ commandTimeoutMs: 100 });
+    const other = await connect({ commandTimeoutMs: 100 });
+    try {
+      const lease = await mustAcquire(redis, 'k', 30_000);
+      const stored = entryAt(clock, 'filled');
+      await whilePaused(400, async () => {
+        // The fill ends while Redis does not answer: its lock would stand for 30 s.
+        await redis.fulfil(lease, stored);
+        expect(await redis.get('k')).toBeUndefined();
+      });
+      // Another replica's waiter is woken by the fulfil made again, long before the lease ends.
+      const { value, ms } = await timed(() => other.waitFor('k', 10_000));
+      expect(value).toEqual(stored);
+      expect(ms).toBeLessThan(2_000);
+      expect(await other.acquire('k', 1_000)).not.toBeNull();
+    } finally {
+      // `connect` keeps only the last store for afterEach to close.
+      await Promise.all([redis.close(), other.close()]);
+    }
   });
 
   it('opens the circuit after the configured consecutive failures; calls then return at once', async () => {

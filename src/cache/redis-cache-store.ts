@@ -62,6 +62,11 @@ return 0`;
 const FENCE_TTL_MS = 86_400_000;
 /** How often a waiter checks that the lock still exists: pub/sub messages are lost on reconnect. */
 const LOCK_POLL_MS = 100;
+/** How long, and how often, a fulfil Redis did not take is made again; longer than any lease. */
+const FULFIL_RETRY_MS = 60_000;
+const FULFIL_RETRY_EVERY_MS = 250;
+/** Fulfils kept for another try: one a fill under way, and a replica has few at once. */
+const MAX_UNFULFILLED = 1_000;
 
 /**
  * The store shared by every replica. Redis is an optimization here, never a dependency: each call
@@ -77,6 +82,13 @@ export class RedisCacheStore extends CacheStore {
   private readonly scripts: Scripts;
   private readonly waiters = new Waiters();
   private pollTimer: NodeJS.Timeout | undefined;
+  /** Fulfils Redis did not take, by lease token, made again while it is worth it. */
+  private readonly unfulfilled = new Map<
+    string,
+    { lease: Lease; entry: StoredEntry | null; until: number }
+  >();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retrying = false;
 
   /** Connects, waiting a bounded time for Redis; a store whose Redis is down works, degraded. */
   static async connect(options: RedisCacheStoreOptions): Promise<RedisCacheStore> {
@@ -175,23 +187,60 @@ export class RedisCacheStore extends CacheStore {
   }
 
   async fulfil(lease: Lease, entry: StoredEntry | null): Promise<void> {
+    const done = await this.redis.call('fulfil', () => this.runFulfil(lease, entry), FAILED);
+    if (done !== FAILED) return;
+    // A lock left behind would hold every other replica's waiters until its lease ran out (a
+    // master that died mid-fill comes back as its replica, the lock replicated, the fulfil lost):
+    // the fulfil is made again once Redis answers. Its fence keeps a newer entry from being
+    // overwritten, and a lock taken since is not another's to release.
+    if (this.unfulfilled.size < MAX_UNFULFILLED) {
+      this.unfulfilled.set(lease.token, {
+        lease,
+        entry,
+        until: this.clock.now() + FULFIL_RETRY_MS,
+      });
+    }
+    this.retryTimer ??= setInterval(() => void this.fulfilAgain(), FULFIL_RETRY_EVERY_MS);
+  }
+
+  private runFulfil(lease: Lease, entry: StoredEntry | null): Promise<number> {
     const base = this.valueKey(lease.key);
     const head = [base, `${base}:lock`, lease.token, lease.fence, this.channel, lease.key] as const;
-    await this.redis.call(
-      'fulfil',
-      () =>
-        entry === null
-          ? this.scripts.cacheFulfil(...head)
-          : this.scripts.cacheFulfil(
-              ...head,
-              entry.value,
-              entry.fetchedAt,
-              entry.freshUntil,
-              entry.staleUntil,
-              this.ttlOf(entry),
-            ),
-      0,
-    );
+    return entry === null
+      ? this.scripts.cacheFulfil(...head)
+      : this.scripts.cacheFulfil(
+          ...head,
+          entry.value,
+          entry.fetchedAt,
+          entry.freshUntil,
+          entry.staleUntil,
+          this.ttlOf(entry),
+        );
+  }
+
+  /** The fulfils Redis could not take, made again; those past their time are let go. */
+  private async fulfilAgain(): Promise<void> {
+    if (this.retrying) return;
+    this.retrying = true;
+    try {
+      for (const [token, { lease, entry, until }] of this.unfulfilled) {
+        const now = this.clock.now();
+        // An entry past its staleness is not worth storing; the lock is released all the same.
+        const stored = entry !== null && entry.staleUntil > now ? entry : null;
+        const done =
+          now > until
+            ? 0
+            : await this.redis.call('fulfil again', () => this.runFulfil(lease, stored), FAILED);
+        if (done === FAILED) break;
+        this.unfulfilled.delete(token);
+      }
+    } finally {
+      this.retrying = false;
+      if (this.unfulfilled.size === 0) {
+        clearInterval(this.retryTimer);
+        this.retryTimer = undefined;
+      }
+    }
   }
 
   async waitFor(key: string, timeoutMs: number): Promise<StoredEntry | undefined> {
@@ -261,6 +310,8 @@ export class RedisCacheStore extends CacheStore {
 
   async close(): Promise<void> {
     if (this.redis.closed) return;
+    clearInterval(this.retryTimer);
+    this.retryTimer = undefined;
     const closing = this.redis.close(this.subscriber);
     this.waiters.wakeAll();
     await closing;
