@@ -6,12 +6,11 @@ import { busiestWindow } from '../src/upstreams/rate-limit/rate-limiter.spec.js'
 import type { Environment } from '../src/config/read-variables.js';
 import type { SimulatorFaults } from '../src/sandbox/faults.js';
 import { Random } from '../src/sandbox/random.js';
+import { callPage, percentile, walkAfterwards } from './load.js';
 import { RedisServer } from './redis-server.js';
 import {
   HOUR,
   gatewayEnv,
-  ids,
-  oracle,
   resetStats,
   serveGateway,
   startSimulators,
@@ -87,11 +86,6 @@ function brief({ status, codes, deadlineMs, ms, atMs, fault }: Outcome): Partial
   return { status, codes, deadlineMs, ms: Math.round(ms), atMs, fault };
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
 describe(`chaos: ${CALLERS} callers, two gateways, one Redis restart, ${SECONDS} s`, () => {
   let sims: Simulators;
   let redis: RedisServer;
@@ -143,18 +137,13 @@ describe(`chaos: ${CALLERS} callers, two gateways, one Redis restart, ${SECONDS}
     return { query, deadlineMs, strict };
   }
 
-  async function call(
+  /** A page asked with the caller's deadline, sent as `X-Request-Timeout` when it is shorter. */
+  const call = (
     url: string,
     query: Record<string, string>,
     deadlineMs: number,
-  ): Promise<{ status: number; body: PageBody; ms: number }> {
-    const started = performance.now();
-    const response = await fetch(`${url}/call-logs?${new URLSearchParams(query).toString()}`, {
-      headers: deadlineMs < DEADLINE_MS ? { 'x-request-timeout': String(deadlineMs) } : {},
-    });
-    const body = (await response.json()) as PageBody;
-    return { status: response.status, body, ms: performance.now() - started };
-  }
+  ): ReturnType<typeof callPage> =>
+    callPage(url, query, deadlineMs < DEADLINE_MS ? deadlineMs : undefined);
 
   /** A closed hour of the last two days, revalidated: one slice, asked of CINNOX again. */
   function revalidation(): { query: Record<string, string>; deadlineMs: number; strict: boolean } {
@@ -345,42 +334,11 @@ describe(`chaos: ${CALLERS} callers, two gateways, one Redis restart, ${SECONDS}
     for (const { status } of outcomes) statuses[status] = (statuses[status] ?? 0) + 1;
 
     // After the faults: a walk of three closed days over both gateways in turn.
-    const window = { since: lastHour - 73 * HOUR, until: lastHour - HOUR };
-    const walked: string[] = [];
-    let pages = 0;
-    let partialPages = 0;
-    let refusedPages = 0;
-    let cursor: string | null = null;
-    const walkStarted = performance.now();
-    do {
-      const query: Record<string, string> = {
-        since: new Date(window.since).toISOString(),
-        until: new Date(window.until).toISOString(),
-        limit: '100',
-      };
-      const { status, body } = await call(
-        gateways[pages % 2].url,
-        cursor === null ? query : { ...query, cursor },
-        DEADLINE_MS,
-      );
-      pages += 1;
-      // Every provider held back by its limit, for longer than a deadline: the page is asked again
-      // once the limit lets it, as a walking client does with a 502.
-      if (status === 502) {
-        refusedPages += 1;
-        await delay(1000);
-        continue;
-      }
-      expect(status).toBe(200);
-      if (body.meta.providers.some((meta) => meta.status === 'error')) partialPages += 1;
-      walked.push(...ids(body.data));
-      // A provider still failing when the others end: its resume cursor brings what it owes.
-      cursor = body.page.nextCursor ?? body.page.resumeCursor;
-      if (cursor === null) break;
-      // A provider still held back leaves pages empty until it may ask again.
-      if (body.data.length === 0) await delay(250);
-    } while (performance.now() - walkStarted < 120_000);
-    const expected = ids(oracle(sims, window));
+    const walk = await walkAfterwards(
+      sims,
+      gateways.map(({ url }) => url),
+      { since: lastHour - 73 * HOUR, until: lastHour - HOUR },
+    );
 
     const latencies = outcomes.map((outcome) => outcome.ms);
     process.stdout.write(
@@ -419,11 +377,11 @@ describe(`chaos: ${CALLERS} callers, two gateways, one Redis restart, ${SECONDS}
           faultsInjected,
           redisDownMs: Math.round(redisDownFor),
           walk: {
-            pages,
-            partialPages,
-            refusedPages,
-            records: walked.length,
-            expected: expected.length,
+            pages: walk.pages,
+            partialPages: walk.partialPages,
+            refusedPages: walk.refusedPages,
+            records: walk.walked.length,
+            expected: walk.expected.length,
           },
         },
         null,
@@ -441,8 +399,8 @@ describe(`chaos: ${CALLERS} callers, two gateways, one Redis restart, ${SECONDS}
     expect(busiest).toBeLessThanOrEqual(CINNOX_LIMIT);
     // The faults did happen, and so did partial answers.
     expect(new Set(Object.values(codes).flatMap(Object.keys)).size).toBeGreaterThanOrEqual(3);
-    expect(cursor).toBeNull();
-    expect(new Set(walked).size).toBe(walked.length);
-    expect([...walked].sort()).toEqual([...expected].sort());
+    expect(walk.cursor).toBeNull();
+    expect(new Set(walk.walked).size).toBe(walk.walked.length);
+    expect([...walk.walked].sort()).toEqual([...walk.expected].sort());
   }, 240_000);
 });
