@@ -203,6 +203,10 @@ describe(`on a Redis Cluster: ${CALLERS} callers, a master killed, ${SECONDS} s`
     const busiest = busiestWindow(arrivals, 60_000);
     const statuses: Record<string, number> = {};
     for (const { status } of outcomes) statuses[status] = (statuses[status] ?? 0) + 1;
+    const codes: Record<string, number> = {};
+    for (const code of outcomes.flatMap((outcome) => outcome.codes)) {
+      codes[code] = (codes[code] ?? 0) + 1;
+    }
     const late = outcomes.filter((outcome) => outcome.ms > DEADLINE_MS + MARGIN_MS);
     const latencies = outcomes.map((outcome) => outcome.ms);
     const window = { since: lastHour - 49 * HOUR, until: lastHour - HOUR };
@@ -216,6 +220,7 @@ describe(`on a Redis Cluster: ${CALLERS} callers, a master killed, ${SECONDS} s`
           perSecond: Math.round(outcomes.length / SECONDS),
           statuses,
           partialAnswers: outcomes.filter((outcome) => outcome.partial).length,
+          providerErrors: codes,
           latencyMs: {
             p50: Math.round(percentile(latencies, 50)),
             p99: Math.round(percentile(latencies, 99)),
