@@ -11,9 +11,13 @@ export class GatewayProcess {
     readonly url: string,
   ) {}
 
-  static async start(env: Environment): Promise<GatewayProcess> {
+  /** Starts the server with the V8 flags `npm start` gives it, unless told others. */
+  static async start(
+    env: Environment,
+    nodeFlags: readonly string[] = startFlags(),
+  ): Promise<GatewayProcess> {
     const script = fileURLToPath(new URL('./gateway-process.js', import.meta.url));
-    const child = spawn(process.execPath, [script], {
+    const child = spawn(process.execPath, [...nodeFlags, script], {
       env: { PATH: process.env.PATH, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -37,4 +41,12 @@ export class GatewayProcess {
     this.child.kill('SIGTERM');
     await exited;
   }
+}
+
+/** The flags `npm start` gives node (package.json): the server is measured as it runs. */
+export function startFlags(): string[] {
+  const manifest = JSON.parse(
+    readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+  ) as { scripts: Record<string, string> };
+  return manifest.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
 }
