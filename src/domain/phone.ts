@@ -1,4 +1,5 @@
 import { parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from 'libphonenumber-js';
+import { LRUCache } from 'lru-cache';
 
 /**
  * Digits with the usual separators and at most one leading '+'. Anything else (letters, `ext.`,
@@ -19,9 +20,33 @@ export function toE164(value: unknown): string | null {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) text = String(value);
   if (typeof value === 'string') text = value.trim();
   if (!PHONE_NOTATION.test(text)) return null;
+  return international(text.replace(/\D/g, '')).e164;
+}
+
+/** What one reading of a number with its country code gives. */
+interface Reading {
+  e164: string | null;
+  country: string | null;
+}
+
+/**
+ * Readings of the numbers met lately. A +1 number is told from two dozen countries' patterns,
+ * which makes reading it the costliest part of mapping a record; a contact centre's numbers
+ * repeat, and each record's number is asked for again for its country.
+ */
+const readings = new LRUCache<string, Reading>({ max: 20_000 });
+
+/** `digits` read as country code + number: E.164 when the number is possible, and its country. */
+function international(digits: string): Reading {
+  const known = readings.get(digits);
+  if (known !== undefined) return known;
   // Possible, not valid: a range newer than the library's metadata must not lose the number.
-  const phone = parsePhoneNumberFromString('+' + text.replace(/\D/g, ''));
-  return phone?.isPossible() ? phone.number : null;
+  const phone = parsePhoneNumberFromString('+' + digits);
+  const reading = phone?.isPossible()
+    ? { e164: phone.number, country: phone.country ?? null }
+    : { e164: null, country: null };
+  readings.set(digits, reading);
+  return reading;
 }
 
 /**
@@ -61,5 +86,5 @@ export function parsePhoneQuery(input: string, defaultRegion?: CountryCode): str
 /** ISO 3166-1 alpha-2 of an E.164 number; null for non-geographic numbers (+800, +882...). */
 export function countryOf(e164: string | null): string | null {
   if (!e164) return null;
-  return parsePhoneNumberFromString(e164)?.country ?? null;
+  return international(e164.slice(1)).country;
 }
