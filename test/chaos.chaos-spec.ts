@@ -6,7 +6,7 @@ import { busiestWindow } from '../src/upstreams/rate-limit/rate-limiter.spec.js'
 import type { Environment } from '../src/config/read-variables.js';
 import type { SimulatorFaults } from '../src/sandbox/faults.js';
 import { Random } from '../src/sandbox/random.js';
-import { callPage, percentile, walkAfterwards } from './load.js';
+import { callPage, percentile, providersOf, walkAfterwards } from './load.js';
 import { RedisServer } from './redis-server.js';
 import {
   HOUR,
@@ -15,7 +15,6 @@ import {
   serveGateway,
   startSimulators,
   testPrefix,
-  type PageBody,
   upstreamRequests,
   type Simulators,
   PINNED_NOW,
@@ -178,19 +177,12 @@ describe(`chaos: ${CALLERS} callers, two gateways, one Redis restart, ${SECONDS}
             cursor === null ? query : { ...query, cursor },
             deadlineMs,
           );
-          const providers =
-            body.meta?.providers ??
-            (body as unknown as { providers?: PageBody['meta']['providers'] }).providers ??
-            [];
           outcomes.push({
             status,
             ms,
             deadlineMs,
             strict,
-            codes: providers.flatMap((meta) =>
-              meta.error ? [`${meta.provider} ${meta.error.code}`] : [],
-            ),
-            partial: providers.some((meta) => meta.status === 'error' || meta.status === 'stale'),
+            ...providersOf(body),
             atMs: Math.round(sentAt - chaosStart),
             fault: faultThen,
           });

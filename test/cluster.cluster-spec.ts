@@ -4,7 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Environment } from '../src/config/read-variables.js';
 import { Random } from '../src/sandbox/random.js';
 import { busiestWindow } from '../src/upstreams/rate-limit/rate-limiter.spec.js';
-import { callPage, percentile, walkAfterwards } from './load.js';
+import { callPage, percentile, providersOf, walkAfterwards } from './load.js';
 import { TestCluster } from './redis-cluster.js';
 import {
   HOUR,
@@ -15,7 +15,6 @@ import {
   serveGateway,
   startSimulators,
   testPrefix,
-  type PageBody,
   type Simulators,
 } from './utils.js';
 
@@ -147,19 +146,7 @@ describe(`on a Redis Cluster: ${CALLERS} callers, a master killed, ${SECONDS} s`
             urls[(index + outcomes.length) % urls.length],
             cursor === null ? query : { ...query, cursor },
           );
-          const providers =
-            body.meta?.providers ??
-            (body as unknown as { providers?: PageBody['meta']['providers'] }).providers ??
-            [];
-          outcomes.push({
-            status,
-            ms,
-            partial: providers.some((meta) => meta.status === 'error' || meta.status === 'stale'),
-            atMs: Math.round(sentAt - started),
-            codes: providers.flatMap((meta) =>
-              meta.error ? [`${meta.provider} ${meta.error.code}`] : [],
-            ),
-          });
+          outcomes.push({ status, ms, atMs: Math.round(sentAt - started), ...providersOf(body) });
           cursor = status === 200 ? body.page.nextCursor : null;
           pages -= 1;
         } while (cursor !== null && pages > 0 && performance.now() < stopAt);

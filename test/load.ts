@@ -15,6 +15,21 @@ export async function callPage(
   return { status: response.status, body, ms: performance.now() - started };
 }
 
+/**
+ * How the providers answered a page, or a problem that lists them: whether one failed or served
+ * stale, and each failure as `provider code`.
+ */
+export function providersOf(body: PageBody): { partial: boolean; codes: string[] } {
+  const providers =
+    body.meta?.providers ??
+    (body as unknown as { providers?: PageBody['meta']['providers'] }).providers ??
+    [];
+  return {
+    partial: providers.some((meta) => meta.status === 'error' || meta.status === 'stale'),
+    codes: providers.flatMap((meta) => (meta.error ? [`${meta.provider} ${meta.error.code}`] : [])),
+  };
+}
+
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
