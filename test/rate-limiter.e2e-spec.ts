@@ -175,22 +175,11 @@ describe('RedisRateLimiter', () => {
           connect({ limit: long, url: server.url, prefix: own, expectedReplicas: 2 }),
         ),
       );
-      const grantsOf = async (replica: RedisRateLimiter, count: number): Promise<number> => {
-        let granted = 0;
-        for (let i = 0; i < count; i++) {
-          // No wait allowed: granted now, or refused.
-          await replica.take('cinnox:app', { deadline: Deadline.after(0) }).then(
-            () => (granted += 1),
-            () => undefined,
-          );
-        }
-        return granted;
-      };
       try {
         // Uneven, as replicas behind a load balancer are: 7 and 3.
-        expect(await grantsOf(replicas[0], 7)).toBe(7);
-        expect(await grantsOf(replicas[1], 3)).toBe(3);
-        expect(await grantsOf(replicas[1], 1)).toBe(0);
+        expect(await grantedNow(replicas[0], 7)).toBe(7);
+        expect(await grantedNow(replicas[1], 3)).toBe(3);
+        expect(await grantedNow(replicas[1], 1)).toBe(0);
 
         await server.stop();
         // While it is down, the replica that used less may not take the other's excess.
@@ -198,13 +187,13 @@ describe('RedisRateLimiter', () => {
           () => replicas.every((replica) => replica.health().status === 'degraded'),
           5_000,
         );
-        expect(await grantsOf(replicas[1], 5)).toBe(0);
-        expect(await grantsOf(replicas[0], 5)).toBe(0);
+        expect(await grantedNow(replicas[1], 5)).toBe(0);
+        expect(await grantedNow(replicas[0], 5)).toBe(0);
 
         await server.start();
         await until(() => replicas.every((replica) => replica.health().status === 'ok'), 10_000);
-        expect(await grantsOf(replicas[0], 5)).toBe(0);
-        expect(await grantsOf(replicas[1], 5)).toBe(0);
+        expect(await grantedNow(replicas[0], 5)).toBe(0);
+        expect(await grantedNow(replicas[1], 5)).toBe(0);
         // The logs are whole again in the new Redis: ten grants of the last window.
         const admin = new Redis(server.url, { maxRetriesPerRequest: 1 });
         try {

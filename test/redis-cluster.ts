@@ -35,7 +35,7 @@ export class TestCluster {
 
   /** Kills the node on `port` (SHUTDOWN NOSAVE): a master that dies. */
   async kill(port: number): Promise<void> {
-    const node = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
+    const node = connectTo(port);
     await node.connect();
     await node.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
     node.disconnect();
@@ -64,13 +64,7 @@ export class TestCluster {
   async commandsProcessed(): Promise<number> {
     let total = 0;
     for (const port of this.ports) {
-      const node = new Redis({
-        port,
-        host: '127.0.0.1',
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-      });
+      const node = connectTo(port);
       try {
         await node.connect();
         const info = await node.info();
@@ -90,13 +84,7 @@ export class TestCluster {
   private async ask<T>(question: (node: Redis) => Promise<T>): Promise<T> {
     let last: unknown;
     for (const port of this.ports) {
-      const node = new Redis({
-        port,
-        host: '127.0.0.1',
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-      });
+      const node = connectTo(port);
       try {
         await node.connect();
         return await question(node);
@@ -108,4 +96,15 @@ export class TestCluster {
     }
     throw last;
   }
+}
+
+/** A connection to one node that gives up at once when the node is gone. */
+function connectTo(port: number): Redis {
+  return new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
 }
