@@ -239,6 +239,29 @@ describe('RedisCacheStore when Redis fails', () => {
     }
   });
 
+  it('wakes a waiter whose wake-up was lost once it sees the lock held by another fill', async () => {
+    const waiter = await connect();
+    const filler = await connect();
+    const admin = new Redis(server.url);
+    try {
+      const lease = await mustAcquire(filler, 'lost', 10_000);
+      const waiting = timed(() => waiter.waitFor('lost', 10_000));
+      // The subscriptions dropped: the fulfil's message reaches nobody, and the lock is taken
+      // again at once, so that only who holds it tells the waiter its fill is over.
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      const filled = entryAt(clock, 'filled');
+      await filler.fulfil(lease, filled);
+      await mustAcquire(filler, 'lost', 10_000);
+
+      const { value, ms } = await waiting;
+      expect(value).toEqual(filled);
+      expect(ms).toBeLessThan(1_000);
+    } finally {
+      admin.disconnect();
+      await Promise.all([waiter.close(), filler.close()]);
+    }
+  });
+
   it('opens the circuit after the configured consecutive failures; calls then return at once', async () => {
     const redis = await connect({ breaker: { failures: 3, halfOpenAfterMs: 60_000 } });
     await whilePaused(1_000, async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { CircuitState } from 'cockatiel';
 import { type Clock, SystemClock } from '../domain/clock.js';
 import type { StoreHealth } from '../redis/store-health.js';
@@ -60,7 +61,10 @@ return 0`;
 
 /** Outlives any lease by far, yet lets the counter of a key no one asks for again expire. */
 const FENCE_TTL_MS = 86_400_000;
-/** How often a waiter checks that the lock still exists: pub/sub messages are lost on reconnect. */
+/**
+ * How often a waiter looks at the lock: a message is lost when a connection breaks, and heard only
+ * once the subscription is made.
+ */
 const LOCK_POLL_MS = 100;
 /** How long, and how often, a fulfil Redis did not take is made again; longer than any lease. */
 const FULFIL_RETRY_MS = 60_000;
@@ -79,6 +83,8 @@ export class RedisCacheStore extends CacheStore {
   private readonly client: RedisClient;
   /** Subscriber mode takes a connection over, hence a second one, shared by every waiter. */
   private readonly subscriber: RedisClient;
+  /** Settles once the store first listens for fulfils. */
+  private readonly subscribed: Promise<void>;
   private readonly scripts: Scripts;
   private readonly waiters = new Waiters();
   private pollTimer: NodeJS.Timeout | undefined;
@@ -96,7 +102,13 @@ export class RedisCacheStore extends CacheStore {
       throw new Error('The Redis key prefix must not contain { or }: they delimit the hash tag');
     }
     const store = new RedisCacheStore(parseRedisUrl(options.url), options);
-    await store.redis.connect(options.startupTimeoutMs ?? 1_000, store.subscriber);
+    const boundMs = options.startupTimeoutMs ?? 1_000;
+    const started = performance.now();
+    await store.redis.connect(boundMs, store.subscriber);
+    // A waiter that comes before the subscription hears no fulfil. On a Cluster the subscription
+    // takes a connection to a node of its own, a moment after the client is ready.
+    const left = boundMs - (performance.now() - started);
+    await Promise.race([store.subscribed, delay(Math.max(0, left), undefined, { ref: false })]);
     return store;
   }
 
@@ -121,10 +133,13 @@ export class RedisCacheStore extends CacheStore {
     this.subscriber.on('error', (error) => this.redis.warn('subscriber connection error', error));
     this.subscriber.on('message', (_channel: string, key: string) => this.waiters.wake(key));
     // On every (re)connection: a subscription made while Redis was down never took.
+    let markSubscribed: () => void = () => undefined;
+    this.subscribed = new Promise((resolve) => (markSubscribed = resolve));
     this.subscriber.on('ready', () => {
-      this.subscriber
-        .subscribe(this.channel)
-        .catch((error) => this.redis.warn('subscribe failed', error));
+      this.subscriber.subscribe(this.channel).then(
+        () => markSubscribed(),
+        (error: unknown) => this.redis.warn('subscribe failed', error),
+      );
     });
     this.client.defineCommand('cacheAcquire', { numberOfKeys: 3, lua: ACQUIRE });
     this.client.defineCommand('cacheFulfil', { numberOfKeys: 2, lua: FULFIL });
@@ -247,10 +262,10 @@ export class RedisCacheStore extends CacheStore {
     if (this.redis.closed || this.redis.circuit === CircuitState.Open) return undefined;
     const waiting = this.waiters.wait(key, timeoutMs);
     this.pollTimer ??= setInterval(() => {
-      for (const waited of this.waiters.keys()) void this.wakeIfUnlocked(waited);
+      for (const waited of this.waiters.keys()) void this.checkLock(waited);
     }, LOCK_POLL_MS);
     // At once too: the holder may have fulfilled before this waiter was registered.
-    void this.wakeIfUnlocked(key);
+    void this.checkLock(key);
     await waiting;
     if (this.waiters.size === 0) {
       clearInterval(this.pollTimer);
@@ -317,13 +332,15 @@ export class RedisCacheStore extends CacheStore {
     await closing;
   }
 
-  private async wakeIfUnlocked(key: string): Promise<void> {
-    const exists = await this.redis.call(
+  /** Tells the waiters of `key` who holds its lock; a fill that ended wakes them. */
+  private async checkLock(key: string): Promise<void> {
+    const holder = await this.redis.call(
       'waitFor',
-      () => this.client.exists(`${this.valueKey(key)}:lock`),
-      0,
+      () => this.client.get(`${this.valueKey(key)}:lock`),
+      FAILED,
     );
-    if (exists === 0) this.waiters.wake(key);
+    // A Redis that cannot say lets them go: they fetch for themselves rather than wait on it.
+    this.waiters.observe(key, holder === FAILED ? null : holder);
   }
 
   private valueKey(key: string): string {
