@@ -426,9 +426,10 @@ describe('one slow or failing provider never takes the endpoint down', () => {
   });
 
   it('the deadline cuts a walk that never waits for I/O: the clock stops it, and each cursor goes on', async () => {
-    // Every read of this gateway's clock moves it on by half a millisecond, as work would: its
-    // deadlines pass by the clock alone, however fast the machine.
-    const ticking = await startGateway(gatewayEnv(sims), sims.clock.ticking(0.5));
+    // Every read of this gateway's clock moves it on by 2 ms, as work would: its deadlines pass by
+    // the clock alone, however fast the machine. The deadline's real-time timer, 60 ms away, has
+    // room on a busy machine: a page is cut by some 30 reads of the clock.
+    const ticking = await startGateway(gatewayEnv(sims), sims.clock.ticking(2));
     try {
       const window = { since: hour - 13 * 24 * HOUR, until: hour };
       // Long calls are rare and the duration is not pushed down: a page walks many slices to fill.
@@ -458,7 +459,7 @@ describe('one slow or failing provider never takes the endpoint down', () => {
         const response = await ticking.http
           .get('/call-logs')
           .query(cursor === null ? cutQuery : { ...cutQuery, cursor })
-          .set('x-request-timeout', '15');
+          .set('x-request-timeout', '60');
         expect(response.status).toBe(200);
         const body = response.body as PageBody;
         expect(body.meta.providers.map((meta) => meta.upstreamRequests)).toEqual([0, 0]);
