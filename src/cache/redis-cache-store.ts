@@ -4,8 +4,9 @@ import { CircuitState } from 'cockatiel';
 import { type Clock, SystemClock } from '../domain/clock.js';
 import type { StoreHealth } from '../redis/store-health.js';
 import type { HourCounts } from '../domain/hour-counts.js';
-import { DAY, HOUR } from '../domain/time.js';
-import { CacheStore, HOUR_COUNTS_TTL_MS, type Lease, type StoredEntry } from './cache-store.js';
+import { CacheStore, type Lease, type StoredEntry } from './cache-store.js';
+import { FulfilRetries } from './fulfil-retries.js';
+import { RedisHourCounts } from './redis-hour-counts.js';
 import {
   FAILED,
   type GuardOptions,
@@ -66,11 +67,6 @@ const FENCE_TTL_MS = 86_400_000;
  * once the subscription is made.
  */
 const LOCK_POLL_MS = 100;
-/** How long, and how often, a fulfil Redis did not take is made again; longer than any lease. */
-const FULFIL_RETRY_MS = 60_000;
-const FULFIL_RETRY_EVERY_MS = 250;
-/** Fulfils kept for another try: one a fill under way, and a replica has few at once. */
-const MAX_UNFULFILLED = 1_000;
 
 /**
  * The store shared by every replica. Redis is an optimization here, never a dependency: each call
@@ -88,13 +84,8 @@ export class RedisCacheStore extends CacheStore {
   private readonly scripts: Scripts;
   private readonly waiters = new Waiters();
   private pollTimer: NodeJS.Timeout | undefined;
-  /** Fulfils Redis did not take, by lease token, made again while it is worth it. */
-  private readonly unfulfilled = new Map<
-    string,
-    { lease: Lease; entry: StoredEntry | null; until: number }
-  >();
-  private retryTimer: NodeJS.Timeout | undefined;
-  private retrying = false;
+  private readonly retries: FulfilRetries;
+  private readonly hours: RedisHourCounts;
 
   /** Connects, waiting a bounded time for Redis; a store whose Redis is down works, degraded. */
   static async connect(options: RedisCacheStoreOptions): Promise<RedisCacheStore> {
@@ -144,6 +135,10 @@ export class RedisCacheStore extends CacheStore {
     this.client.defineCommand('cacheAcquire', { numberOfKeys: 3, lua: ACQUIRE });
     this.client.defineCommand('cacheFulfil', { numberOfKeys: 2, lua: FULFIL });
     this.scripts = this.client as unknown as Scripts;
+    this.retries = new FulfilRetries(this.redis, this.clock, (lease, entry) =>
+      this.runFulfil(lease, entry),
+    );
+    this.hours = new RedisHourCounts(this.redis, options.prefix);
   }
 
   async get(key: string): Promise<StoredEntry | undefined> {
@@ -203,19 +198,7 @@ export class RedisCacheStore extends CacheStore {
 
   async fulfil(lease: Lease, entry: StoredEntry | null): Promise<void> {
     const done = await this.redis.call('fulfil', () => this.runFulfil(lease, entry), FAILED);
-    if (done !== FAILED) return;
-    // A lock left behind would hold every other replica's waiters until its lease ran out (a
-    // master that died mid-fill comes back as its replica, the lock replicated, the fulfil lost):
-    // the fulfil is made again once Redis answers. Its fence keeps a newer entry from being
-    // overwritten, and a lock taken since is not another's to release.
-    if (this.unfulfilled.size < MAX_UNFULFILLED) {
-      this.unfulfilled.set(lease.token, {
-        lease,
-        entry,
-        until: this.clock.now() + FULFIL_RETRY_MS,
-      });
-    }
-    this.retryTimer ??= setInterval(() => void this.fulfilAgain(), FULFIL_RETRY_EVERY_MS);
+    if (done === FAILED) this.retries.keep(lease, entry);
   }
 
   private runFulfil(lease: Lease, entry: StoredEntry | null): Promise<number> {
@@ -231,31 +214,6 @@ export class RedisCacheStore extends CacheStore {
           entry.staleUntil,
           this.ttlOf(entry),
         );
-  }
-
-  /** The fulfils Redis could not take, made again; those past their time are let go. */
-  private async fulfilAgain(): Promise<void> {
-    if (this.retrying) return;
-    this.retrying = true;
-    try {
-      for (const [token, { lease, entry, until }] of this.unfulfilled) {
-        const now = this.clock.now();
-        // An entry past its staleness is not worth storing; the lock is released all the same.
-        const stored = entry !== null && entry.staleUntil > now ? entry : null;
-        const done =
-          now > until
-            ? 0
-            : await this.redis.call('fulfil again', () => this.runFulfil(lease, stored), FAILED);
-        if (done === FAILED) break;
-        this.unfulfilled.delete(token);
-      }
-    } finally {
-      this.retrying = false;
-      if (this.unfulfilled.size === 0) {
-        clearInterval(this.retryTimer);
-        this.retryTimer = undefined;
-      }
-    }
   }
 
   async waitFor(key: string, timeoutMs: number): Promise<StoredEntry | undefined> {
@@ -274,49 +232,12 @@ export class RedisCacheStore extends CacheStore {
     return this.get(key);
   }
 
-  async putHourCounts(scope: string, counts: HourCounts): Promise<void> {
-    // One hash a UTC day, its fields the hours: a month of an account is 35 small keys.
-    const days = new Map<number, Array<string | number>>();
-    for (const [hour, calls] of counts) {
-      const day = Math.floor(hour / DAY) * DAY;
-      const fields = days.get(day) ?? [];
-      fields.push((hour - day) / HOUR, calls);
-      days.set(day, fields);
-    }
-    if (days.size === 0) return;
-    await this.redis.call(
-      'putHourCounts',
-      () =>
-        Promise.all(
-          [...days].flatMap(([day, fields]) => [
-            this.client.hset(this.hoursKey(scope, day), ...fields),
-            this.client.pexpire(this.hoursKey(scope, day), HOUR_COUNTS_TTL_MS),
-          ]),
-        ),
-      FAILED,
-    );
+  putHourCounts(scope: string, counts: HourCounts): Promise<void> {
+    return this.hours.put(scope, counts);
   }
 
-  async hourCounts(scope: string, from: number, to: number): Promise<HourCounts> {
-    const first = Math.max(Math.floor(from / DAY) * DAY, to - HOUR_COUNTS_TTL_MS - DAY);
-    const days: number[] = [];
-    for (let day = Math.floor(first / DAY) * DAY; day < to; day += DAY) days.push(day);
-    const found = new Map<number, number>();
-    if (days.length === 0) return found;
-    const hashes = await this.redis.call(
-      'hourCounts',
-      () => Promise.all(days.map((day) => this.client.hgetall(this.hoursKey(scope, day)))),
-      FAILED,
-    );
-    if (hashes === FAILED) return found;
-    hashes.forEach((fields, i) => {
-      for (const [field, value] of Object.entries(fields)) {
-        const hour = days[i] + Number(field) * HOUR;
-        const calls = Number(value);
-        if (hour >= from && hour < to && Number.isSafeInteger(calls)) found.set(hour, calls);
-      }
-    });
-    return found;
+  hourCounts(scope: string, from: number, to: number): Promise<HourCounts> {
+    return this.hours.read(scope, from, to);
   }
 
   health(): StoreHealth {
@@ -325,8 +246,7 @@ export class RedisCacheStore extends CacheStore {
 
   async close(): Promise<void> {
     if (this.redis.closed) return;
-    clearInterval(this.retryTimer);
-    this.retryTimer = undefined;
+    this.retries.close();
     const closing = this.redis.close(this.subscriber);
     this.waiters.wakeAll();
     await closing;
@@ -346,10 +266,6 @@ export class RedisCacheStore extends CacheStore {
   private valueKey(key: string): string {
     // The braces make a hash tag: the value, lock and fence keys share a Cluster slot.
     return `${this.options.prefix}{${key}}`;
-  }
-
-  private hoursKey(scope: string, day: number): string {
-    return `${this.options.prefix}hours|${scope}|${day}`;
   }
 
   /** Relative, from our clock: a replica's clock and Redis's need not agree. */
