@@ -1,4 +1,3 @@
-import type { Environment } from '../src/config/read-variables.js';
 import { DAY } from '../src/domain/time.js';
 import {
   gatewayEnv,
@@ -31,8 +30,6 @@ export interface DayExport {
 export async function exportDay(
   latencyMs: number,
   format: DayExport['format'],
-  extraEnv: Environment = {},
-  nodeFlags?: readonly string[],
 ): Promise<DayExport> {
   const at = Date.parse('2026-11-18T18:00:00Z');
   const sims = await startSimulators({
@@ -40,11 +37,8 @@ export async function exportDay(
     clock: new TestClock(at),
     dataset: { days: 2, callsPerDay: DENSE_CALLS_PER_DAY },
   });
-  const env = gatewayEnv(sims, { LOG_LEVEL: 'error', ...extraEnv });
-  const server = await GatewayProcess.start(
-    { ...env, BENCH_NOW: iso(sims.clock.now()) },
-    nodeFlags,
-  );
+  const env = gatewayEnv(sims, { LOG_LEVEL: 'error' });
+  const server = await GatewayProcess.start({ ...env, BENCH_NOW: iso(sims.clock.now()) });
   try {
     sims.cinnox.setFaults({ latencyMs });
     sims.kaleyra.setFaults({ latencyMs });

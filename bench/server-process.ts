@@ -11,13 +11,10 @@ export class GatewayProcess {
     readonly url: string,
   ) {}
 
-  /** Starts the server with the V8 flags `npm start` gives it, unless told others. */
-  static async start(
-    env: Environment,
-    nodeFlags: readonly string[] = startFlags(),
-  ): Promise<GatewayProcess> {
+  /** Starts the server with the node flags `npm start` gives it. */
+  static async start(env: Environment): Promise<GatewayProcess> {
     const script = fileURLToPath(new URL('./gateway-process.js', import.meta.url));
-    const child = spawn(process.execPath, [...nodeFlags, script], {
+    const child = spawn(process.execPath, [...startFlags(), script], {
       env: { PATH: process.env.PATH, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
