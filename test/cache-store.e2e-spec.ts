@@ -4,6 +4,8 @@ import { ConsoleLogger, Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { MemoryCacheStore, storedBytes } from '../src/cache/memory-cache-store.js';
 import { RedisCacheStore, type RedisCacheStoreOptions } from '../src/cache/redis-cache-store.js';
+import { createClient } from '../src/redis/guarded-redis.js';
+import { parseRedisUrl } from '../src/redis/redis-url.js';
 import {
   FakeClock,
   describeCacheStoreContract,
@@ -12,6 +14,7 @@ import {
   put,
   timed,
 } from './cache-store.contract.js';
+import { ReadyCheckProxy } from './ready-check-proxy.js';
 import { RedisServer } from './redis-server.js';
 import { adminRedis, deletePrefix } from './redis-keys.js';
 import { until } from './utils.js';
@@ -259,6 +262,35 @@ describe('RedisCacheStore when Redis fails', () => {
     } finally {
       admin.disconnect();
       await Promise.all([waiter.close(), filler.close()]);
+    }
+  });
+
+  it('leaves nothing unhandled when a subscribed connection closes during its ready check', async () => {
+    const refused: unknown[] = [];
+    const listener = (reason: unknown): void => void refused.push(reason);
+    process.on('unhandledRejection', listener);
+    const proxy = await ReadyCheckProxy.start(server.port);
+    const client = createClient(parseRedisUrl(`redis://127.0.0.1:${proxy.port}`)) as Redis;
+    client.on('error', () => undefined);
+    const admin = new Redis(server.url);
+    try {
+      await client.connect();
+      await client.subscribe('channel');
+      proxy.holdAnswersToInfo();
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      await proxy.infoHeld;
+      // The reconnection's ready check is asked and not yet answered: the answer comes to a
+      // connection that can no longer write, as when a store closes while reconnecting.
+      client.disconnect();
+      proxy.release();
+      await proxy.drained;
+      await admin.ping(); // a round trip more, for a late rejection to surface
+      expect(refused.map(String)).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', listener);
+      admin.disconnect();
+      client.disconnect();
+      await proxy.close();
     }
   });
 

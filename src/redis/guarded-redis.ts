@@ -209,6 +209,10 @@ export function createClient(target: RedisTarget): RedisClient {
     connectTimeout: 2_000,
     maxRetriesPerRequest: 1,
     disconnectTimeout: 200,
+    // The store subscribes again itself on every 'ready', handling a refusal. ioredis's own
+    // resubscription leaves its promise unhandled, and it is refused when the connection closes
+    // between the ready check and the subscription: an unhandled rejection ends the process.
+    autoResubscribe: false,
   };
   // No offline queue: while disconnected, a call fails at once instead of waiting for a reconnect.
   if (target.cluster) {
