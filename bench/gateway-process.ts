@@ -1,5 +1,5 @@
 import { createApp } from '../src/app/create-app.js';
-import { TestClock } from '../test/utils.js';
+import { TestClock } from '../test/test-clock.js';
 
 /*
  * The gateway in a process of its own, so that its memory is measured alone: configured by its
