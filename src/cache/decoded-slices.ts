@@ -43,6 +43,7 @@ const WHOLE_WINDOW_MAX_BYTES = 48 * 1024 * 1024;
 export class DecodedSlices {
   private readonly slices: LRUCache<string, Decoded>;
   private readonly wholeWindows = new WeakMap<object, LRUCache<string, Decoded>>();
+  private readonly entries = new WeakMap<StoredEntry, Decoded>();
 
   constructor(
     maxBytes: number,
@@ -72,15 +73,26 @@ export class DecodedSlices {
   decode(key: string, entry: StoredEntry): Decoded {
     const known = this.own()?.peek(key) ?? this.slices.peek(key);
     const decoded =
-      known !== undefined && known.fetchedAt === entry.fetchedAt
-        ? known
-        : {
-            payload: decodeSlice(entry.value),
-            fetchedAt: entry.fetchedAt,
-            freshUntil: entry.freshUntil,
-            bytes: decodedBytes(entry.value.length),
-          };
+      known !== undefined && known.fetchedAt === entry.fetchedAt ? known : this.decoding(entry);
     this.remember(key, decoded);
+    return decoded;
+  }
+
+  /**
+   * An entry decoded once, however many callers share it (`SharedGets`), even when it is too
+   * large to keep or pushed out between their turns.
+   */
+  private decoding(entry: StoredEntry): Decoded {
+    let decoded = this.entries.get(entry);
+    if (decoded === undefined) {
+      decoded = {
+        payload: decodeSlice(entry.value),
+        fetchedAt: entry.fetchedAt,
+        freshUntil: entry.freshUntil,
+        bytes: decodedBytes(entry.value.length),
+      };
+      this.entries.set(entry, decoded);
+    }
     return decoded;
   }
 

@@ -12,6 +12,7 @@ import { CacheSettings } from './cache-settings.js';
 import { CallDensity } from './call-density.js';
 import { CacheStore, type Lease, type StoredEntry } from './cache-store.js';
 import { DecodedSlices, decodedBytes } from './decoded-slices.js';
+import { SharedGets } from './shared-gets.js';
 import { encodeSlice } from './slice-codec.js';
 import { SliceCovers } from './slice-covers.js';
 import { type CachedSliceResult, joined, result } from './cached-slice-result.js';
@@ -29,6 +30,7 @@ export class SliceCache implements OnModuleDestroy {
   private readonly inflight = new Map<string, Promise<CachedSliceResult>>();
   private readonly background = new Set<Promise<void>>();
   private readonly decoded: DecodedSlices;
+  private readonly gets: SharedGets;
   private readonly covers: SliceCovers;
 
   constructor(
@@ -40,6 +42,7 @@ export class SliceCache implements OnModuleDestroy {
     private readonly density: CallDensity,
   ) {
     this.decoded = new DecodedSlices(settings.decodedMaxBytes, clock);
+    this.gets = new SharedGets(store);
     this.covers = new SliceCovers(store, this.decoded, clock);
   }
 
@@ -75,7 +78,7 @@ export class SliceCache implements OnModuleDestroy {
       );
       return joined(parts);
     }
-    const entry = await this.store.get(key);
+    const entry = refresh ? await this.store.get(key) : await this.gets.get(key);
     const now = this.clock.now();
     if (entry !== undefined && !refresh) {
       if (now < entry.freshUntil) return this.read(key, entry, 'hit');
