@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,7 +34,7 @@ async function stop(npm: ChildProcess): Promise<number | null> {
   if (npm.exitCode !== null) return npm.exitCode;
   const exited = new Promise<number | null>((resolve) => npm.on('exit', resolve));
   for (const { pid, args } of await descendants(npm.pid ?? -1)) {
-    if (/^(\S*\/)?node dist\/main\.js$/.test(args)) process.kill(pid, 'SIGTERM');
+    if (/^(\S*\/)?node (--\S+ )*dist\/main\.js$/.test(args)) process.kill(pid, 'SIGTERM');
   }
   return exited;
 }
@@ -116,7 +116,7 @@ describe('npm start', () => {
       const processes = await descendants(npm.pid ?? -1);
       const nodes = processes.filter(({ args }) => /^(\S*\/)?node /.test(args));
       expect(nodes.map(({ args }) => args)).toEqual([
-        expect.stringMatching(/node dist\/main\.js$/),
+        expect.stringMatching(/node (--\S+ )*dist\/main\.js$/),
       ]);
       expect(processes.some(({ args }) => /tsc|nest (start|build)/.test(args))).toBe(false);
     } finally {
@@ -139,5 +139,18 @@ describe('npm start', () => {
     npm.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     expect(await stop(npm)).toBe(0);
     expect(output).toContain('"msg":"shutdown: done"');
+  });
+});
+
+/** The container runs the server as `npm start` does: the same node flags, the same file. */
+describe('the image', () => {
+  it('runs the command of npm start', async () => {
+    const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    const dockerfile = await readFile(join(ROOT, 'Dockerfile'), 'utf8');
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]';
+    expect((JSON.parse(cmd) as string[]).join(' ')).toBe(manifest.scripts.start);
+    expect(manifest.scripts['start:prod']).toBe(manifest.scripts.start);
   });
 });
