@@ -38,7 +38,7 @@ describe('CSV rows', () => {
     const raw = { a: 'x, "y"', n: [1, 2] };
     const text =
       csvHeader(true) +
-      csvRows([record({ durationSeconds: 42, cost: { amount: 0.5, unit: 'USD' }, raw })], true);
+      csvRows([record({ durationSeconds: 42, cost: { amount: 0.5, unit: 'credits' }, raw })], true);
     const [row] = parse<Record<string, string>>(text, { columns: true });
     expect(row).toMatchObject({
       id: 'cinnox:1',
@@ -48,7 +48,7 @@ describe('CSV rows', () => {
       'callee.name': '',
       'callee.location.city': '',
       'cost.amount': '0.5',
-      'cost.unit': 'USD',
+      'cost.unit': 'credits',
       raw: JSON.stringify(raw),
     });
     expect(Object.keys(row)).toEqual([...CSV_COLUMNS, 'raw']);
