@@ -1,14 +1,6 @@
 import { DAY } from '../src/domain/time.js';
-import {
-  gatewayEnv,
-  iso,
-  resetStats,
-  startSimulators,
-  TestClock,
-  upstreamRequests,
-} from '../test/utils.js';
-import { GatewayProcess } from './server-process.js';
-import { DENSE_CALLS_PER_DAY } from './whole-day.js';
+import { iso, resetStats, upstreamRequests } from '../test/utils.js';
+import { denseDay } from './whole-day.js';
 
 /** One export of the busy day: how fast it came, what it asked, and the server's memory. */
 export interface DayExport {
@@ -31,14 +23,7 @@ export async function exportDay(
   latencyMs: number,
   format: DayExport['format'],
 ): Promise<DayExport> {
-  const at = Date.parse('2026-11-18T18:00:00Z');
-  const sims = await startSimulators({
-    seed: 7,
-    clock: new TestClock(at),
-    dataset: { days: 2, callsPerDay: DENSE_CALLS_PER_DAY },
-  });
-  const env = gatewayEnv(sims, { LOG_LEVEL: 'error' });
-  const server = await GatewayProcess.start({ ...env, BENCH_NOW: iso(sims.clock.now()) });
+  const { at, sims, server } = await denseDay();
   try {
     sims.cinnox.setFaults({ latencyMs });
     sims.kaleyra.setFaults({ latencyMs });

@@ -2,6 +2,7 @@ import type { CallLog } from '../src/domain/call-log.js';
 import { Deadline } from '../src/domain/deadline.js';
 import { DAY } from '../src/domain/time.js';
 import { ProviderRegistry } from '../src/upstreams/provider-registry.js';
+import type { Environment } from '../src/config/read-variables.js';
 import {
   gatewayEnv,
   iso,
@@ -10,6 +11,7 @@ import {
   startSimulators,
   TestClock,
   upstreamRequests,
+  type Simulators,
 } from '../test/utils.js';
 import { GatewayProcess } from './server-process.js';
 
@@ -18,6 +20,24 @@ export const DENSE_CALLS_PER_DAY = 12_500;
 const WALK_LIMIT = 500;
 /** Callers walking the day at once, warm, after the two walks. */
 const CALLERS = 50;
+
+/** The dense data set's busy day, up to a Wednesday 18:00 UTC, and a cold gateway of its own. */
+export async function denseDay(): Promise<{
+  at: number;
+  sims: Simulators;
+  env: Environment;
+  server: GatewayProcess;
+}> {
+  const at = Date.parse('2026-11-18T18:00:00Z');
+  const sims = await startSimulators({
+    seed: 7,
+    clock: new TestClock(at),
+    dataset: { days: 2, callsPerDay: DENSE_CALLS_PER_DAY },
+  });
+  const env = gatewayEnv(sims, { LOG_LEVEL: 'error' });
+  const server = await GatewayProcess.start({ ...env, BENCH_NOW: iso(sims.clock.now()) });
+  return { at, sims, env, server };
+}
 
 /** What walking one whole busy day costs, cold and warm, against fetching it all at once. */
 export interface WholeDay {
@@ -38,14 +58,7 @@ export interface WholeDay {
  * whole by the providers' own clients, as a hand-written integration at the largest pages would.
  */
 export async function wholeDay(latencyMs: number): Promise<WholeDay> {
-  const at = Date.parse('2026-11-18T18:00:00Z');
-  const sims = await startSimulators({
-    seed: 7,
-    clock: new TestClock(at),
-    dataset: { days: 2, callsPerDay: DENSE_CALLS_PER_DAY },
-  });
-  const env = gatewayEnv(sims, { LOG_LEVEL: 'error' });
-  const server = await GatewayProcess.start({ ...env, BENCH_NOW: iso(sims.clock.now()) });
+  const { at, sims, env, server } = await denseDay();
   // The providers' own clients, for the fetch of the whole day at once.
   const clients = await serveGateway(env, sims.clock);
   try {
