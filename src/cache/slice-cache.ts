@@ -4,7 +4,7 @@ import { Deadline } from '../domain/deadline.js';
 import type { CallLogProvider, Pushdown, SliceResult } from '../upstreams/call-log-provider.js';
 import { UpstreamError } from '../domain/upstream-error.js';
 import { currentContext } from '../http/request-context.js';
-import { type Slice, widerThan } from '../domain/slice.js';
+import type { Slice } from '../domain/slice.js';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { Tracing } from '../tracing/tracing.js';
 import { type CacheOutcome, CacheObserver } from './cache-observer.js';
@@ -12,6 +12,7 @@ import { CacheSettings } from './cache-settings.js';
 import { CallDensity } from './call-density.js';
 import { CacheStore, type Lease, type StoredEntry } from './cache-store.js';
 import { DecodedSlices, decodedBytes } from './decoded-slices.js';
+import { FillFlights } from './fill-flights.js';
 import { SharedGets } from './shared-gets.js';
 import { encodeSlice } from './slice-codec.js';
 import { SliceCovers } from './slice-covers.js';
@@ -26,9 +27,7 @@ import { sliceKey } from './slice-key.js';
 @Injectable()
 export class SliceCache implements OnModuleDestroy {
   private readonly logger = new Logger('SliceCache');
-  /** Fills under way in this process, so concurrent callers here share one without asking the store. */
-  private readonly inflight = new Map<string, Promise<CachedSliceResult>>();
-  private readonly background = new Set<Promise<void>>();
+  private readonly flights = new FillFlights(this.logger);
   private readonly decoded: DecodedSlices;
   private readonly gets: SharedGets;
   private readonly covers: SliceCovers;
@@ -83,7 +82,7 @@ export class SliceCache implements OnModuleDestroy {
     if (entry !== undefined && !refresh) {
       if (now < entry.freshUntil) return this.read(key, entry, 'hit');
       if (now < entry.staleUntil) {
-        this.inBackground(key, () =>
+        this.flights.inBackground(key, () =>
           this.fill({ key, provider, slice, pushdown, outcome: 'miss' }),
         );
         return this.read(key, entry, 'stale');
@@ -92,14 +91,14 @@ export class SliceCache implements OnModuleDestroy {
     if (refresh) {
       const context = currentContext();
       if (context !== undefined) context.revalidations += 1;
-      return this.shared(key, () =>
+      return this.flights.shared(key, () =>
         this.fill({ key, provider, slice, pushdown, fallback: entry, outcome: 'refresh' }),
       );
     }
     // Concurrent callers here share one look for a cover, as they share one fill.
-    return this.shared(key, async () => {
+    return this.flights.shared(key, async () => {
       if (entry === undefined) {
-        const waited = await this.widerUnderWay(provider, slice, pushdown);
+        const waited = await this.flights.widerUnderWay(provider, slice, pushdown);
         const covered = await this.cover(provider, slice, pushdown);
         if (covered !== undefined) return waited ? { ...covered, cache: 'collapsed' } : covered;
       }
@@ -112,7 +111,10 @@ export class SliceCache implements OnModuleDestroy {
    * store holds fresh, so that the walk's next pages find them here (a fill under way included).
    */
   prefetch(provider: CallLogProvider, slices: readonly Slice[], pushdown: Pushdown): void {
-    this.track(this.prefetchAll(provider, slices, pushdown), `Read-ahead for ${provider.name}`);
+    this.flights.track(
+      this.prefetchAll(provider, slices, pushdown),
+      `Read-ahead for ${provider.name}`,
+    );
   }
 
   private async prefetchAll(
@@ -125,35 +127,21 @@ export class SliceCache implements OnModuleDestroy {
     // walk took 1.05 of the time of fetching the day whole this way, 1.17 with all at once). What
     // is held is asked just before each fill, as the walk's pages fill slices of their own.
     for (const planned of slices) {
-      const parts = await this.covers.notHeld(provider, planned, pushdown, (key) =>
-        this.inflight.has(key),
+      const parts = await this.covers.notHeld(
+        provider,
+        planned,
+        pushdown,
+        (key) => this.flights.get(key) !== undefined,
       );
       for (const slice of parts) {
         const key = sliceKey(provider, slice, pushdown);
         // A failed fill is counted and traced by the fill itself; a page that wants the slice
         // then fetches it for itself, and the read-ahead goes on with the next.
-        await this.shared(key, () =>
-          this.fill({ key, provider, slice, pushdown, outcome: 'miss' }),
-        ).catch(() => undefined);
+        await this.flights
+          .shared(key, () => this.fill({ key, provider, slice, pushdown, outcome: 'miss' }))
+          .catch(() => undefined);
       }
     }
-  }
-
-  /**
-   * Waits for the fills under way here of wider slices this one lies inside (a walk's read-ahead),
-   * so that it is composed from them rather than fetched again; true when there were any.
-   */
-  private async widerUnderWay(
-    provider: CallLogProvider,
-    slice: Slice,
-    pushdown: Pushdown,
-  ): Promise<boolean> {
-    const running = widerThan(slice).flatMap((wider) => {
-      const fill = this.inflight.get(sliceKey(provider, wider, pushdown));
-      return fill === undefined ? [] : [fill];
-    });
-    await Promise.allSettled(running);
-    return running.length > 0;
   }
 
   private async cover(
@@ -165,39 +153,13 @@ export class SliceCache implements OnModuleDestroy {
     return composed === undefined ? undefined : result(composed, 'hit');
   }
 
-  /**
-   * Resolves when the fills under way in this process have ended, background refreshes and those
-   * whose requests stopped waiting included (tests and shutdown): a fill cut off by the store's
-   * closing would leave its lease for the other replicas to wait out.
-   */
-  async idle(): Promise<void> {
-    while (this.background.size > 0 || this.inflight.size > 0)
-      await Promise.allSettled([...this.background, ...this.inflight.values()]);
+  /** Resolves when the fills and the work behind the requests in this process have ended. */
+  idle(): Promise<void> {
+    return this.flights.idle();
   }
 
   async onModuleDestroy(): Promise<void> {
     await this.idle();
-  }
-
-  /**
-   * One fill per key in this process; the others get its result as `collapsed`. A fill refused
-   * because its caller had spent its share of the provider's limit says nothing of the others:
-   * they fill for themselves.
-   */
-  private shared(key: string, fill: () => Promise<CachedSliceResult>): Promise<CachedSliceResult> {
-    const running = this.inflight.get(key);
-    if (running !== undefined) {
-      return running.then(
-        (result) => ({ ...result, cache: 'collapsed' as const, upstreamRequests: 0 }),
-        (error: unknown) => {
-          if (error instanceof UpstreamError && error.details.callerShare === true) return fill();
-          throw error;
-        },
-      );
-    }
-    const started = fill().finally(() => this.inflight.delete(key));
-    this.inflight.set(key, started);
-    return started;
   }
 
   /**
@@ -280,7 +242,10 @@ export class SliceCache implements OnModuleDestroy {
       throw error;
     }
     const now = this.clock.now();
-    this.track(this.density.record(provider, slice, pushdown, fetched.records), 'Counting calls');
+    this.flights.track(
+      this.density.record(provider, slice, pushdown, fetched.records),
+      'Counting calls',
+    );
     const freshUntil = now + this.freshTtl(slice, now);
     const payload = { records: fetched.records, rejected: fetched.rejected };
     const entry: StoredEntry = {
@@ -311,25 +276,6 @@ export class SliceCache implements OnModuleDestroy {
   /** A stored entry, as this replica decodes it (or already holds it decoded). */
   private read(key: string, entry: StoredEntry, cache: CacheOutcome): CachedSliceResult {
     return result(this.decoded.decode(key, entry), cache);
-  }
-
-  private inBackground(key: string, refresh: () => Promise<CachedSliceResult>): void {
-    if (this.inflight.has(key)) return;
-    this.track(this.shared(key, refresh), `Background refresh of ${key}`);
-  }
-
-  /** Work behind the requests: `idle()` waits for it, and a failure is logged, not thrown. */
-  private track(work: Promise<unknown>, what: string): void {
-    const task = work.then(
-      () => undefined,
-      (error: unknown) => {
-        this.logger.warn(
-          `${what} failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      },
-    );
-    this.background.add(task);
-    void task.finally(() => this.background.delete(task));
   }
 }
 
