@@ -9,6 +9,7 @@ import {
 import { neverThrowing, type MapResult } from '../upstreams/record-mapper.js';
 import { type Fields, text } from '../domain/json-values.js';
 import { isRecord } from '../domain/is-record.js';
+import { withLocation } from '../domain/party.js';
 import { countryOf, toE164 } from '../domain/phone.js';
 import { toUtcIso } from '../domain/time.js';
 import {
@@ -128,7 +129,7 @@ function mapRecord(raw: unknown): MapResult {
       endedAt: toUtcIso(record.callEndTime),
       durationSeconds: wholeSeconds(record.callDuration),
       caller: party(callerInfo, callerInfo.countryCode),
-      callee: { ...party(calleeInfo, ipLocDetail.regionCode), location: location(ipLocDetail) },
+      callee: withLocation(party(calleeInfo, ipLocDetail.regionCode), location(ipLocDetail)),
       mediaType: mediaType(record.mediaType),
       endReason: text(record.byeReason),
       endedBy: endedBy(record.releaseParty),

@@ -2,6 +2,7 @@ import { type CallStatus, type Cost, type Direction, type Party } from '../domai
 import { neverThrowing, type MapResult } from '../upstreams/record-mapper.js';
 import { type Fields, text } from '../domain/json-values.js';
 import { isRecord } from '../domain/is-record.js';
+import { withLocation } from '../domain/party.js';
 import { countryOf, toE164 } from '../domain/phone.js';
 import { toUtcIso } from '../domain/time.js';
 import { KALEYRA_STATUSES, type KaleyraCallRecord, type KaleyraStatus } from './kaleyra.types.js';
@@ -110,7 +111,7 @@ function mapRecord(raw: unknown): MapResult {
       endedAt: toUtcIso(record.end_time),
       durationSeconds: wholeSeconds(either(record.billsec, record.duration)),
       caller: party(either(record.caller, record.from)),
-      callee: { ...party(either(record.callee, record.to)), location: null },
+      callee: withLocation(party(either(record.callee, record.to)), null),
       // The Call Log Pull API belongs to Kaleyra's voice product.
       mediaType: 'audio',
       endReason: null,
