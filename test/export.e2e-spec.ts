@@ -152,6 +152,18 @@ describe.each(KALEYRA_READINGS)('GET /call-logs/export (Kaleyra paging by %s)', 
     });
   });
 
+  it('adds the untouched upstream records with includeRaw=true, in both formats', async () => {
+    const query = { ...window, includeRaw: 'true' };
+    const walked = await walk(request(app.getHttpServer()), { ...query, limit: '500' });
+    expect(walked.records.every((record) => typeof record.raw === 'object')).toBe(true);
+    expect(ndjson((await fetchExport(exportUrl(query))).text).records).toEqual(walked.records);
+    const csv = await fetchExport(exportUrl(query), { accept: 'text/csv' });
+    const rows = parse<Record<string, string>>(csv.text, { columns: true });
+    expect(rows.map((row) => JSON.parse(row.raw) as unknown)).toEqual(
+      walked.records.map((record) => record.raw),
+    );
+  });
+
   it('takes a resume cursor of /call-logs: the export goes on from that page', async () => {
     const first = await request(app.getHttpServer())
       .get('/call-logs')
