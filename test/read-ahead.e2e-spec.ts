@@ -55,6 +55,13 @@ describe.each(KALEYRA_READINGS)(
       return started;
     }
 
+    const cacheOf = (started: Gateway): SliceCache => started.app.get(SliceCache);
+    const cinnoxOf = (started: Gateway): CallLogProvider => {
+      const provider = started.app.get(ProviderRegistry).get('cinnox');
+      if (provider === undefined) throw new Error('CINNOX is not configured');
+      return provider;
+    };
+
     /** One page; then waits until every fill it started, read-ahead included, has ended. */
     async function page(started: Gateway, query: Record<string, string>): Promise<PageBody> {
       const response = await started.http.get('/call-logs').query(query);
@@ -154,9 +161,8 @@ describe.each(KALEYRA_READINGS)(
 
     it('a read-ahead slice around a narrower one already held fetches only the time around it', async () => {
       const started = await gateway();
-      const slices = started.app.get(SliceCache);
-      const cinnox = started.app.get(ProviderRegistry).get('cinnox');
-      if (cinnox === undefined) throw new Error('CINNOX is not configured');
+      const slices = cacheOf(started);
+      const cinnox = cinnoxOf(started);
       const wide = { from: window.since + 9 * HOUR, to: window.since + 12 * HOUR };
       await slices.fetch(cinnox, { from: wide.from + HOUR, to: wide.from + 2 * HOUR }, {});
       resetStats(sims);
@@ -169,6 +175,29 @@ describe.each(KALEYRA_READINGS)(
       expect([...asked].sort()).toEqual([wide.from, wide.from + 2 * HOUR]);
     });
 
+    it('two read-aheads planned at the same moment over the same time fetch it once', async () => {
+      const started = await gateway();
+      const slices = cacheOf(started);
+      const cinnox = cinnoxOf(started);
+      const narrow = { from: window.since + 9 * HOUR, to: window.since + 12 * HOUR };
+      const wide = { from: window.since + 6 * HOUR, to: window.since + 12 * HOUR };
+      resetStats(sims);
+      // Both ask Redis what is held at once, and its answers come back together.
+      slices.prefetch(cinnox, [narrow], {});
+      slices.prefetch(cinnox, [wide], {});
+      await slices.idle();
+      // Each upstream request's window, a second wider on each side than its slice.
+      const windows = [
+        ...new Set(
+          sims.cinnox.stats().log.map(({ params }) => `${params.startAt}|${params.endAt}`),
+        ),
+      ].map((text) => text.split('|').map((bound) => Date.parse(bound)));
+      expect(windows.length).toBeGreaterThan(0);
+      const covered = windows.reduce((sum, [from, to]) => sum + (to - from - 2000), 0);
+      // Every hour of the wide slice asked for once: no window lies over another.
+      expect(covered).toBe(wide.to - wide.from);
+    });
+
     it('a slice inside a wider one that is being filled waits for that fill and is composed from it', async () => {
       // The hour of a CINNOX call, and the 3-hour slice that holds it, wherever the clock stands.
       const call = oracle(sims, window, (record) => record.provider === 'cinnox')[0];
@@ -178,12 +207,6 @@ describe.each(KALEYRA_READINGS)(
         return { from, to: from + width };
       };
       const [wide, hour] = [slot(3 * HOUR), slot(HOUR)];
-      const cacheOf = (started: Gateway): SliceCache => started.app.get(SliceCache);
-      const cinnoxOf = (started: Gateway): CallLogProvider => {
-        const provider = started.app.get(ProviderRegistry).get('cinnox');
-        if (provider === undefined) throw new Error('CINNOX is not configured');
-        return provider;
-      };
       // What the wide slice costs alone, on a cold cache of its own.
       const cold = await gateway();
       const alone = (await cacheOf(cold).fetch(cinnoxOf(cold), wide, {})).upstreamRequests;

@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import { type Slice, widerThan } from '../domain/slice.js';
+import { type Slice, narrowerThan, widerThan } from '../domain/slice.js';
 import { UpstreamError } from '../domain/upstream-error.js';
 import type { CallLogProvider, Pushdown } from '../upstreams/call-log-provider.js';
 import type { CachedSliceResult } from './cached-slice-result.js';
@@ -57,6 +57,13 @@ export class FillFlights {
     });
     await Promise.allSettled(running);
     return running.length > 0;
+  }
+
+  /** Whether a fill of the slice, of one it lies inside or of one inside it is under way here. */
+  overlapping(provider: CallLogProvider, slice: Slice, pushdown: Pushdown): boolean {
+    return [slice, ...widerThan(slice), ...narrowerThan(slice)].some((part) =>
+      this.running.has(sliceKey(provider, part, pushdown)),
+    );
   }
 
   /** A refresh of `key` behind the request, unless a fill of it is already under way. */
