@@ -1,3 +1,4 @@
+import type { Environment } from '../src/config/read-variables.js';
 import { DAY } from '../src/domain/time.js';
 import { iso, resetStats, upstreamRequests } from '../test/utils.js';
 import { denseDay } from './whole-day.js';
@@ -5,6 +6,8 @@ import { denseDay } from './whole-day.js';
 /** One export of the busy day: how fast it came, what it asked, and the server's memory. */
 export interface DayExport {
   format: 'ndjson' | 'csv';
+  /** Where the gateway kept its slices: in its own process, or in Redis. */
+  store: 'process' | 'redis';
   records: number;
   bytes: number;
   ms: number;
@@ -22,8 +25,9 @@ export interface DayExport {
 export async function exportDay(
   latencyMs: number,
   format: DayExport['format'],
+  extraEnv: Environment = {},
 ): Promise<DayExport> {
-  const { at, sims, server } = await denseDay();
+  const { at, sims, server } = await denseDay(extraEnv);
   try {
     sims.cinnox.setFaults({ latencyMs });
     sims.kaleyra.setFaults({ latencyMs });
@@ -44,6 +48,7 @@ export async function exportDay(
     // NDJSON ends with its meta line; CSV starts with its header row.
     return {
       format,
+      store: extraEnv.REDIS_URL === undefined ? 'process' : 'redis',
       records: lines - 1,
       bytes,
       ms,

@@ -21,8 +21,11 @@ const WALK_LIMIT = 500;
 /** Callers walking the day at once, warm, after the two walks. */
 const CALLERS = 50;
 
-/** The dense data set's busy day, up to a Wednesday 18:00 UTC, and a cold gateway of its own. */
-export async function denseDay(): Promise<{
+/**
+ * The dense data set's busy day, up to a Wednesday 18:00 UTC, and a cold gateway of its own
+ * (configured further by `extraEnv`).
+ */
+export async function denseDay(extraEnv: Environment = {}): Promise<{
   at: number;
   sims: Simulators;
   env: Environment;
@@ -34,7 +37,7 @@ export async function denseDay(): Promise<{
     clock: new TestClock(at),
     dataset: { days: 2, callsPerDay: DENSE_CALLS_PER_DAY },
   });
-  const env = gatewayEnv(sims, { LOG_LEVEL: 'error' });
+  const env = gatewayEnv(sims, { LOG_LEVEL: 'error', ...extraEnv });
   const server = await GatewayProcess.start({ ...env, BENCH_NOW: iso(sims.clock.now()) });
   return { at, sims, env, server };
 }
