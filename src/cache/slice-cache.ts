@@ -14,10 +14,14 @@ import { CacheStore, type Lease, type StoredEntry } from './cache-store.js';
 import { DecodedSlices, decodedBytes } from './decoded-slices.js';
 import { FillFlights } from './fill-flights.js';
 import { SharedGets } from './shared-gets.js';
-import { encodeSlice } from './slice-codec.js';
+import { type SlicePayload, encodeSlice } from './slice-codec.js';
+import { slicePieces } from './slice-pieces.js';
 import { SliceCovers } from './slice-covers.js';
 import { type CachedSliceResult, joined, result } from './cached-slice-result.js';
 import { sliceKey } from './slice-key.js';
+
+/** The most records a slice is kept with whole; a larger one is kept as pieces (`slicePieces`). */
+const RECORDS_PER_PIECE = 2_000;
 
 /**
  * The cache in front of the upstreams: a slice is fetched once however many callers and replicas
@@ -179,6 +183,9 @@ export class SliceCache implements OnModuleDestroy {
       const filled = await this.store.waitFor(key, waitTimeoutMs);
       if (filled !== undefined && this.clock.now() < filled.freshUntil)
         return this.read(key, filled, 'collapsed');
+      // A slice too large to keep whole was kept as its pieces.
+      const covered = await this.cover(job.provider, job.slice, job.pushdown);
+      if (covered !== undefined) return { ...covered, cache: 'collapsed' };
       lease = (await this.store.acquire(key, leaseMs)) ?? {
         key,
         token: 'unsynchronized',
@@ -252,21 +259,47 @@ export class SliceCache implements OnModuleDestroy {
       'Counting calls',
     );
     const freshUntil = now + this.freshTtl(slice, now);
-    const payload = { records: fetched.records, rejected: fetched.rejected };
-    const entry: StoredEntry = {
-      value: encodeSlice(payload),
-      fetchedAt: now,
-      freshUntil,
-      staleUntil: freshUntil + this.settings.staleTtlMs,
-    };
+    const times = { fetchedAt: now, freshUntil, staleUntil: freshUntil + this.settings.staleTtlMs };
+    // A refill keeps the slice whole: its older entry, kept for stale-if-error, would otherwise
+    // stand beside the pieces that replace it.
+    const pieces =
+      fallback === undefined && outcome === 'miss'
+        ? slicePieces(slice, fetched.records, RECORDS_PER_PIECE)
+        : [{ slice, records: fetched.records }];
+    if (pieces.length === 1) {
+      await this.keep(lease, { records: fetched.records, rejected: fetched.rejected }, times);
+    } else {
+      // The slice is kept as its pieces; its waiters, woken with nothing, compose it from them.
+      await Promise.all(
+        pieces.map(async (piece, i) => {
+          const key = sliceKey(provider, piece.slice, pushdown);
+          // A piece another caller is filling is left to it.
+          const pieceLease = await this.store.acquire(key, this.settings.leaseMs);
+          if (pieceLease === null) return;
+          // What could not be read has no time: it is counted once, with the first piece.
+          const rejected = i === 0 ? fetched.rejected : 0;
+          await this.keep(pieceLease, { records: piece.records, rejected }, times);
+        }),
+      );
+      await this.store.fulfil(lease, null);
+    }
+    return { ...fetched, cache: outcome, fetchedAt: now, freshUntil };
+  }
+
+  /** Stores a slice's records under its lease, and keeps them decoded here. */
+  private async keep(
+    lease: Lease,
+    payload: SlicePayload,
+    times: Omit<StoredEntry, 'value'>,
+  ): Promise<void> {
+    const entry: StoredEntry = { value: encodeSlice(payload), ...times };
     await this.store.fulfil(lease, entry);
     this.decoded.remember(lease.key, {
       payload,
-      fetchedAt: now,
-      freshUntil,
+      fetchedAt: times.fetchedAt,
+      freshUntil: times.freshUntil,
       bytes: decodedBytes(entry.value.length),
     });
-    return { ...fetched, cache: outcome, fetchedAt: now, freshUntil };
   }
 
   /**
