@@ -14,24 +14,22 @@ export interface SlicePayload {
  */
 const packr = new Packr({ useRecords: true, moreTypes: false });
 
-/** The largest buffer the encoder keeps for the next value; a larger one is let go. */
-const KEPT_ENCODER_BUFFER = 1024 * 1024;
-
-/**
- * An encoded slice in a buffer of its own and of its size. msgpackr encodes into a buffer it keeps,
- * grown to four times the largest value so far, and returns a view of it: a stored view holds the
- * whole buffer, which the store's bound in bytes does not see (a slice of 3 KB could hold 10 MiB).
+/*
+ * The encoder writes into this buffer and each value is copied out at its size: msgpackr would
+ * otherwise grow a buffer of its own by fourfold steps and return a view of it, so that a stored
+ * slice of 3 KB could hold 10 MiB the store's bound in bytes does not see, and every large value
+ * would leave its chain of outgrown buffers to the garbage collector, which V8 lets pile up for
+ * tens of MiB before it collects. 2 MiB holds a slice of 2,000 records (`RECORDS_PER_PIECE`);
+ * a larger one grows buffers of its own, and the next value is written here again.
  */
+const scratch = Buffer.allocUnsafeSlow(2 * 1024 * 1024);
+
+/** An encoded slice in a buffer of its own and of its size. */
 export function encodeSlice(payload: SlicePayload): Buffer {
+  packr.useBuffer(scratch);
   const packed = packr.pack(payload);
   const value = Buffer.allocUnsafeSlow(packed.length);
   packed.copy(value);
-  if (packed.buffer.byteLength > KEPT_ENCODER_BUFFER) {
-    packr.useBuffer(Buffer.allocUnsafeSlow(8192));
-  } else {
-    // The next value may be written over this one: it has been copied.
-    packr.position = 0;
-  }
   return value;
 }
 
