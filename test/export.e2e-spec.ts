@@ -4,6 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { parse } from 'csv-parse/sync';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { CallLog } from '../src/domain/call-log.js';
+import { CallLogExport } from '../src/call-logs/call-log-export.js';
+import { CallLogExportQueryDto } from '../src/call-logs/call-log-export-query.dto.js';
 import { CSV_COLUMNS } from '../src/call-logs/export-formats.js';
 import {
   DAY,
@@ -162,6 +164,22 @@ describe.each(KALEYRA_READINGS)('GET /call-logs/export (Kaleyra paging by %s)', 
     expect(rows.map((row) => JSON.parse(row.raw) as unknown)).toEqual(
       walked.records.map((record) => record.raw),
     );
+  });
+
+  it('writes a few records at a time: no string of the stream reaches V8’s large-object size (128 KiB), raw records included', async () => {
+    const dto = Object.assign(new CallLogExportQueryDto(), { ...window, includeRaw: true });
+    for (const format of ['ndjson', 'csv'] as const) {
+      let largest = 0;
+      let records = 0;
+      for await (const chunk of app.get(CallLogExport).open(dto, format) as AsyncIterable<Buffer>) {
+        largest = Math.max(largest, chunk.length);
+        records += chunk.toString('utf8').split('\n').length - 1;
+      }
+      // Pages of 500: one string a page would be several times larger.
+      expect(records).toBeGreaterThan(1_000);
+      expect(largest).toBeGreaterThan(0);
+      expect(largest).toBeLessThan(128 * 1024);
+    }
   });
 
   it('takes a resume cursor of /call-logs: the export goes on from that page', async () => {
