@@ -426,10 +426,12 @@ describe('one slow or failing provider never takes the endpoint down', () => {
   });
 
   it('the deadline cuts a walk that never waits for I/O: the clock stops it, and each cursor goes on', async () => {
-    // Every read of this gateway's clock moves it on by 2 ms, as work would: its deadlines pass by
-    // the clock alone, however fast the machine. The deadline's real-time timer, 60 ms away, has
-    // room on a busy machine: a page is cut by some 30 reads of the clock.
-    const ticking = await startGateway(gatewayEnv(sims), sims.clock.ticking(2));
+    // Once the window is warm, every read of this gateway's clock moves it on by 20 ms, as work
+    // would: its deadlines pass by the clock alone, however fast the machine. A page's deadline of
+    // 600 ms is then some 30 reads of the clock, and real time, which the clock also follows, has
+    // room for a machine that stalls a page for most of half a second.
+    const clock = sims.clock.fork();
+    const ticking = await startGateway(gatewayEnv(sims), clock);
     try {
       const window = { since: hour - 13 * 24 * HOUR, until: hour };
       // Long calls are rare and the duration is not pushed down: a page walks many slices to fill.
@@ -446,6 +448,7 @@ describe('one slow or failing provider never takes the endpoint down', () => {
       expect(ids((await walk(ticking.http, walkQuery)).records)).toEqual(expected);
       await ticking.app.get(SliceCache).idle();
       resetStats(sims);
+      clock.tick = 20;
 
       // Served from memory, each slice settles at once: no timer can run during the walk, and only
       // the clock, read between rounds, can stop it. (Another page size, so that no page of the
@@ -459,7 +462,7 @@ describe('one slow or failing provider never takes the endpoint down', () => {
         const response = await ticking.http
           .get('/call-logs')
           .query(cursor === null ? cutQuery : { ...cutQuery, cursor })
-          .set('x-request-timeout', '60');
+          .set('x-request-timeout', '600');
         expect(response.status).toBe(200);
         const body = response.body as PageBody;
         expect(body.meta.providers.map((meta) => meta.upstreamRequests)).toEqual([0, 0]);

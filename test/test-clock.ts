@@ -17,8 +17,11 @@ export class TestClock extends Clock {
 
   constructor(
     private readonly start: number = PINNED_NOW,
-    /** Milliseconds every read moves the clock on, besides real time: time that work takes. */
-    private readonly tick = 0,
+    /**
+     * Milliseconds every read moves the clock on, besides real time: time that work takes. A test
+     * may change it as it goes.
+     */
+    public tick = 0,
   ) {
     super();
     if (!Number.isFinite(start))
@@ -37,13 +40,5 @@ export class TestClock extends Clock {
   /** A clock that reads the same now, and moves on its own from here. */
   fork(): TestClock {
     return new TestClock(this.now());
-  }
-
-  /**
-   * A clock that reads the same now and moves `ms` further at every read: code that reads the time
-   * as it works sees it pass, even where no timer can run.
-   */
-  ticking(ms: number): TestClock {
-    return new TestClock(this.now(), ms);
   }
 }
