@@ -282,8 +282,23 @@ describe('the front door: answers before and around the routes', () => {
     const latest = await gateway.http.get('/call-logs').query({ limit: '5' });
     expect(latest.headers['x-content-type-options']).toBe('nosniff');
     expect(latest.headers['x-frame-options']).toBe('DENY');
-    expect(latest.headers['content-security-policy']).toContain("default-src 'self'");
-    expect(latest.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    // An answer of data allows nothing and carries no header that acts only on a rendered page.
+    expect(latest.headers['content-security-policy']).toBe(
+      "default-src 'none';frame-ancestors 'none'",
+    );
+    expect(latest.headers['strict-transport-security']).toContain('max-age=');
+    for (const pageOnly of [
+      'cross-origin-opener-policy',
+      'x-xss-protection',
+      'x-dns-prefetch-control',
+    ])
+      expect(latest.headers[pageOnly]).toBeUndefined();
+    // Swagger UI's page has a CSP it works under, and every header helmet sets.
+    const docs = await gateway.http.get('/docs/');
+    expect(docs.status).toBe(200);
+    expect(docs.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(docs.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(docs.headers['cross-origin-opener-policy']).toBe('same-origin');
     expect(latest.headers['cache-control']).toBe('no-store');
     const now = sims.clock.now();
     const pinned = { since: iso(now - 3 * DAY), until: iso(now - 2 * DAY), limit: '5' };

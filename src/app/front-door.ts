@@ -101,7 +101,18 @@ export async function openFrontDoor(
   // are. (@fastify/helmet builds the middleware again for every request, which halved the
   // requests a second a warm page could be served at; building the CSP string each time cost a
   // further 3% of a warm page.)
-  const secure = securityHeaders({
+  const shared = {
+    // A JSON API is fetched from other sites' pages only through CORS, which decides on its own.
+    crossOriginResourcePolicy: {
+      policy:
+        settings.corsOrigins.length > 0 ? ('cross-origin' as const) : ('same-origin' as const),
+    },
+    hsts: { maxAge: 15_552_000, includeSubDomains: true },
+    frameguard: { action: 'deny' as const },
+  };
+  // Swagger UI's pages: every header helmet has, with a CSP that Swagger UI works under.
+  const documents = securityHeaders({
+    ...shared,
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -119,12 +130,24 @@ export async function openFrontDoor(
         styleSrc: ["'self'", "'unsafe-inline'"],
       },
     },
-    // A JSON API is fetched from other sites' pages only through CORS, which decides on its own.
-    crossOriginResourcePolicy: {
-      policy: settings.corsOrigins.length > 0 ? 'cross-origin' : 'same-origin',
+  });
+  // Every other answer is data, never a page: the headers that act on such an answer (OWASP's REST
+  // Security Cheat Sheet), with a CSP that allows nothing. The others act only on a document a
+  // browser renders (an opener's window, DNS prefetching, IE's downloads, Flash's policies, the
+  // XSS auditor browsers dropped), and took 375 of a warm page's 952 bytes of headers, which its
+  // clients parse too.
+  const answers = securityHeaders({
+    ...shared,
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
     },
-    hsts: { maxAge: 15_552_000, includeSubDomains: true },
-    frameguard: { action: 'deny' },
+    crossOriginOpenerPolicy: false,
+    originAgentCluster: false,
+    xDnsPrefetchControl: false,
+    xDownloadOptions: false,
+    xPermittedCrossDomainPolicies: false,
+    xXssProtection: false,
   });
   // One hook, in callback style: every hook a request passes costs it, as does every promise.
   fastify.addHook('onRequest', (request, reply, done) => {
@@ -133,6 +156,7 @@ export async function openFrontDoor(
       void problem(reply, request, refusal.status, refusal.detail);
       return;
     }
+    const secure = request.url.startsWith('/docs') ? documents : answers;
     for (const [name, value] of secure) reply.raw.setHeader(name, value);
     const context = {
       requestId: request.id,
