@@ -33,7 +33,16 @@ describe('a large slice kept as its pieces, on a shared Redis', () => {
 
   async function replica(): Promise<{ cache: SliceCache; cinnox: CallLogProvider }> {
     const started = await startGateway(
-      gatewayEnv(sims, { REDIS_URL, CACHE_PREFIX: prefix, READ_AHEAD_HOURS: '0' }),
+      // The replicas share one event loop with the simulators, which mapping and encoding
+      // thousands of calls keep busy: neither a waiter's wait nor a call to Redis may give up
+      // because of it (the store's timeouts are not what is tested).
+      gatewayEnv(sims, {
+        REDIS_URL,
+        CACHE_PREFIX: prefix,
+        READ_AHEAD_HOURS: '0',
+        CACHE_WAIT_TIMEOUT_MS: '60000',
+        CACHE_REDIS_TIMEOUT_MS: '5000',
+      }),
       sims.clock.fork(),
     );
     gateways.push(started);
