@@ -11,17 +11,13 @@ import { type CacheOutcome, CacheObserver } from './cache-observer.js';
 import { CacheSettings } from './cache-settings.js';
 import { CallDensity } from './call-density.js';
 import { CacheStore, type Lease, type StoredEntry } from './cache-store.js';
-import { DecodedSlices, decodedBytes } from './decoded-slices.js';
+import { DecodedSlices } from './decoded-slices.js';
 import { FillFlights } from './fill-flights.js';
 import { SharedGets } from './shared-gets.js';
-import { type SlicePayload, encodeSlice } from './slice-codec.js';
-import { slicePieces } from './slice-pieces.js';
+import { SliceKeeper } from './slice-keeper.js';
 import { SliceCovers } from './slice-covers.js';
 import { type CachedSliceResult, joined, result } from './cached-slice-result.js';
 import { sliceKey } from './slice-key.js';
-
-/** The most records a slice is kept with whole; a larger one is kept as pieces (`slicePieces`). */
-const RECORDS_PER_PIECE = 2_000;
 
 /**
  * The cache in front of the upstreams: a slice is fetched once however many callers and replicas
@@ -35,6 +31,7 @@ export class SliceCache implements OnModuleDestroy {
   private readonly decoded: DecodedSlices;
   private readonly gets: SharedGets;
   private readonly covers: SliceCovers;
+  private readonly keeper: SliceKeeper;
 
   constructor(
     private readonly store: CacheStore,
@@ -47,6 +44,7 @@ export class SliceCache implements OnModuleDestroy {
     this.decoded = new DecodedSlices(settings.decodedMaxBytes, clock);
     this.gets = new SharedGets(store);
     this.covers = new SliceCovers(store, this.decoded, clock);
+    this.keeper = new SliceKeeper(store, this.decoded, settings.leaseMs);
   }
 
   /** The heap the decoded slices this replica keeps take, as estimated. */
@@ -262,44 +260,9 @@ export class SliceCache implements OnModuleDestroy {
     const times = { fetchedAt: now, freshUntil, staleUntil: freshUntil + this.settings.staleTtlMs };
     // A refill keeps the slice whole: its older entry, kept for stale-if-error, would otherwise
     // stand beside the pieces that replace it.
-    const pieces =
-      fallback === undefined && outcome === 'miss'
-        ? slicePieces(slice, fetched.records, RECORDS_PER_PIECE)
-        : [{ slice, records: fetched.records }];
-    if (pieces.length === 1) {
-      await this.keep(lease, { records: fetched.records, rejected: fetched.rejected }, times);
-    } else {
-      // The slice is kept as its pieces; its waiters, woken with nothing, compose it from them.
-      await Promise.all(
-        pieces.map(async (piece, i) => {
-          const key = sliceKey(provider, piece.slice, pushdown);
-          // A piece another caller is filling is left to it.
-          const pieceLease = await this.store.acquire(key, this.settings.leaseMs);
-          if (pieceLease === null) return;
-          // What could not be read has no time: it is counted once, with the first piece.
-          const rejected = i === 0 ? fetched.rejected : 0;
-          await this.keep(pieceLease, { records: piece.records, rejected }, times);
-        }),
-      );
-      await this.store.fulfil(lease, null);
-    }
+    const inPieces = fallback === undefined && outcome === 'miss';
+    await this.keeper.keep(lease, { provider, slice, pushdown }, fetched, times, inPieces);
     return { ...fetched, cache: outcome, fetchedAt: now, freshUntil };
-  }
-
-  /** Stores a slice's records under its lease, and keeps them decoded here. */
-  private async keep(
-    lease: Lease,
-    payload: SlicePayload,
-    times: Omit<StoredEntry, 'value'>,
-  ): Promise<void> {
-    const entry: StoredEntry = { value: encodeSlice(payload), ...times };
-    await this.store.fulfil(lease, entry);
-    this.decoded.remember(lease.key, {
-      payload,
-      fetchedAt: times.fetchedAt,
-      freshUntil: times.freshUntil,
-      bytes: decodedBytes(entry.value.length),
-    });
   }
 
   /**
