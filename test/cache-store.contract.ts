@@ -90,6 +90,16 @@ export function describeCacheStoreContract(
       expect(await replica.get('binary')).toEqual(stored);
     });
 
+    it('gives every read an entry object of its own', async () => {
+      const stored = entry('shared');
+      await put(store, 'own', stored);
+      const [first, second] = [await store.get('own'), await replica.get('own')];
+      expect(first).toEqual(stored);
+      expect(second).toEqual(stored);
+      expect(first).not.toBe(second);
+      expect(first).not.toBe(stored);
+    });
+
     it('drops an entry once it is past its staleUntil', async () => {
       await put(store, 'short', entry('x', 250));
       expect(await store.get('short')).toBeDefined();

@@ -58,7 +58,7 @@ export class MemoryCacheStore extends CacheStore {
   }
 
   get(key: string): Promise<StoredEntry | undefined> {
-    return Promise.resolve(this.slots.get(key)?.entry);
+    return Promise.resolve(ownCopy(this.slots.get(key)?.entry));
   }
 
   freshness(keys: readonly string[]): Promise<Array<number | undefined>> {
@@ -93,7 +93,7 @@ export class MemoryCacheStore extends CacheStore {
     if (lock === undefined) return this.get(key);
     // Nobody fulfils for a dead holder: stop waiting when its lease runs out.
     await this.waiters.wait(key, Math.min(timeoutMs, lock.expiresAt - this.clock.now()));
-    return this.slots.get(key)?.entry;
+    return ownCopy(this.slots.get(key)?.entry);
   }
 
   putHourCounts(scope: string, counts: HourCounts): Promise<void> {
@@ -129,4 +129,13 @@ export class MemoryCacheStore extends CacheStore {
     if (ttl > 0) this.slots.set(key, { entry, fence }, { ttl });
     else this.slots.delete(key);
   }
+}
+
+/**
+ * A read gets an entry of its own, as from Redis: the slice cache keeps what it decoded from an
+ * entry for as long as the entry lives (its callers share one decoding), so an entry the store
+ * still holds would keep its decoded records too, beyond the bound on decoded slices.
+ */
+function ownCopy(entry: StoredEntry | undefined): StoredEntry | undefined {
+  return entry === undefined ? undefined : { ...entry };
 }
