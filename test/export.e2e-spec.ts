@@ -5,6 +5,7 @@ import { parse } from 'csv-parse/sync';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { CallLog } from '../src/domain/call-log.js';
 import { CallLogExport } from '../src/call-logs/call-log-export.js';
+import { SliceCache } from '../src/cache/slice-cache.js';
 import { CallLogExportQueryDto } from '../src/call-logs/call-log-export-query.dto.js';
 import { CSV_COLUMNS } from '../src/call-logs/export-formats.js';
 import {
@@ -265,6 +266,26 @@ describe.each(KALEYRA_READINGS)('an export meeting a failure (Kaleyra paging by 
     expect(cut.status).toBe(200);
     expect(cut.ended).toBe(false);
     expect(cut.text.split('\r\n').length).toBeGreaterThan(500);
+  });
+
+  it('lets go of the slices it kept decoded for itself once it ends, complete or cut short', async () => {
+    const { app, url } = await coldGateway();
+    const slices = app.get(SliceCache);
+    let heldWhileStreaming = 0;
+    const watch = (): void => {
+      heldWhileStreaming = Math.max(heldWhileStreaming, slices.wholeWindowSets);
+    };
+    const hours = { since: iso(Date.parse(window.until) - 12 * HOUR), until: window.until };
+    const whole = ndjson((await fetchExport(exportUrl(url, hours), {}, watch)).text);
+    expect(whole.meta?.complete).toBe(true);
+    expect(whole.records.length).toBeGreaterThan(1_000);
+    expect(heldWhileStreaming).toBe(1);
+    expect(slices.wholeWindowSets).toBe(0);
+
+    sims.kaleyra.setFaults({ revokeCredentials: true, after: 10 });
+    const cut = await fetchExport(exportUrl(url, { ...window, format: 'csv' }));
+    expect(cut.ended).toBe(false);
+    expect(slices.wholeWindowSets).toBe(0);
   });
 });
 

@@ -45,6 +45,8 @@ const WHOLE_WINDOW_MAX_BYTES = 48 * 1024 * 1024;
 export class DecodedSlices {
   private readonly slices: LRUCache<string, Decoded>;
   private readonly wholeWindows = new WeakMap<object, LRUCache<string, Decoded>>();
+  private readonly wholeWindowsEnded = new WeakSet<object>();
+  private wholeWindowsHeld = 0;
   private readonly entries = new WeakMap<StoredEntry, Decoded>();
 
   constructor(
@@ -57,6 +59,26 @@ export class DecodedSlices {
   /** The heap the slices kept for every request take, as estimated. */
   get bytes(): number {
     return this.slices.calculatedSize;
+  }
+
+  /** The whole-window reads whose own sets are held. */
+  get wholeWindowSets(): number {
+    return this.wholeWindowsHeld;
+  }
+
+  /**
+   * Lets go of the set a whole-window read kept for itself, once it has ended. It cannot be left
+   * to the request's context to go: a connection opened by one of its fills (kept alive for the
+   * next request to the upstream) keeps that context, and so the set, for as long as it lives.
+   * What its read-ahead fetches after this is not kept decoded at all.
+   */
+  endWholeWindow(context: object): void {
+    this.wholeWindowsEnded.add(context);
+    const own = this.wholeWindows.get(context);
+    if (own === undefined) return;
+    own.clear();
+    this.wholeWindows.delete(context);
+    this.wholeWindowsHeld -= 1;
   }
 
   /** The slice while it is fresh; counts as a use. */
@@ -100,17 +122,23 @@ export class DecodedSlices {
 
   remember(key: string, decoded: Decoded): void {
     const ttl = decoded.freshUntil - this.clock.now();
-    if (ttl > 0) (this.own() ?? this.slices).set(key, decoded, { ttl });
+    const own = this.own();
+    if (ttl > 0 && own !== null) (own ?? this.slices).set(key, decoded, { ttl });
   }
 
-  /** The set of the whole-window read being served, if it is one. */
-  private own(): LRUCache<string, Decoded> | undefined {
+  /**
+   * The set of the whole-window read being served, if it is one; null once that read has ended,
+   * for the fills it started that end after it.
+   */
+  private own(): LRUCache<string, Decoded> | undefined | null {
     const context = currentContext();
     if (context?.wholeWindow !== true) return undefined;
+    if (this.wholeWindowsEnded.has(context)) return null;
     let own = this.wholeWindows.get(context);
     if (own === undefined) {
       own = bounded(WHOLE_WINDOW_MAX_BYTES);
       this.wholeWindows.set(context, own);
+      this.wholeWindowsHeld += 1;
     }
     return own;
   }

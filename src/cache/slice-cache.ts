@@ -52,6 +52,16 @@ export class SliceCache implements OnModuleDestroy {
     return this.decoded.bytes;
   }
 
+  /** Whole-window reads (exports) whose own decoded slices are held. */
+  get wholeWindowSets(): number {
+    return this.decoded.wholeWindowSets;
+  }
+
+  /** Lets go of what a whole-window read, the request of `context`, kept decoded for itself. */
+  endWholeWindow(context: object): void {
+    this.decoded.endWholeWindow(context);
+  }
+
   async fetch(
     provider: CallLogProvider,
     slice: Slice,

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
+import { SliceCache } from '../cache/slice-cache.js';
 import type { CallLog } from '../domain/call-log.js';
 import { Clock } from '../domain/clock.js';
 import { Deadline } from '../domain/deadline.js';
@@ -36,6 +37,7 @@ export class CallLogExport {
     private readonly service: CallLogsService,
     private readonly settings: CallLogsSettings,
     private readonly clock: Clock,
+    private readonly slices: SliceCache,
   ) {}
 
   /** Checks the query (a 400 before anything is sent) and opens the stream of its records. */
@@ -97,6 +99,7 @@ export class CallLogExport {
       }
     } finally {
       noteOutcome(totals.providers());
+      if (context !== undefined) this.slices.endWholeWindow(context);
     }
   }
 }
