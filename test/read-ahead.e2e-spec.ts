@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
 import { SliceCache } from '../src/cache/slice-cache.js';
 import type { CallLogProvider } from '../src/upstreams/call-log-provider.js';
 import { ProviderRegistry } from '../src/upstreams/provider-registry.js';
@@ -7,6 +9,7 @@ import {
   HOUR,
   KALEYRA_READINGS,
   REDIS_URL,
+  TestClock,
   deletePrefix,
   gatewayEnv,
   ids,
@@ -14,10 +17,12 @@ import {
   oracle,
   resetFaults,
   resetStats,
+  serveGateway,
   startGateway,
   startSimulators,
   testPrefix,
   upstreamRequests,
+  walk,
   type Gateway,
   type PageBody,
   type Simulators,
@@ -229,3 +234,46 @@ describe.each(KALEYRA_READINGS)(
     });
   },
 );
+
+describe('read-ahead over a day whose calls an hour change', () => {
+  // The dense data set's day to 18:00 UTC, walked back: a quiet noon for CINNOX, then its busy
+  // morning (thousands of calls in the six hours before noon).
+  const AT = Date.parse('2026-11-18T18:00:00Z');
+  let sims: Simulators;
+  let gateway: { app: NestFastifyApplication; url: string };
+
+  beforeAll(async () => {
+    sims = await startSimulators({
+      seed: 7,
+      clock: new TestClock(AT),
+      dataset: { days: 2, callsPerDay: 12_500 },
+    });
+    gateway = await serveGateway(gatewayEnv(sims), sims.clock);
+  });
+
+  afterAll(async () => {
+    await gateway.app.close();
+    await sims.close();
+  });
+
+  it('never reads ahead a slice many times fuller than it was sized for: a width at a time', async () => {
+    resetStats(sims);
+    const walked = await walk(request(gateway.app.getHttpServer()), {
+      since: iso(AT - DAY),
+      until: iso(AT),
+      limit: '500',
+    });
+    await gateway.app.get(SliceCache).idle();
+    expect(ids(walked.records)).toEqual(ids(oracle(sims, { since: AT - DAY, until: AT })));
+    // CINNOX's pages of each slice asked for, by the slice's bounds.
+    const pagesOf = new Map<string, number>();
+    for (const { params } of sims.cinnox.stats().log) {
+      const bounds = `${params.startAt}..${params.endAt}`;
+      pagesOf.set(bounds, (pagesOf.get(bounds) ?? 0) + 1);
+    }
+    // A slice is sized for 4,000 calls: 8 of CINNOX's pages of 500, and one that finds the end.
+    // Sized from the quiet noon alone, the morning's 12-hour slice took 24 pages (11,693 calls).
+    expect(pagesOf.size).toBeGreaterThan(5);
+    expect(Math.max(...pagesOf.values())).toBeLessThanOrEqual(9);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { HOUR } from '../domain/time.js';
-import { widthFor } from './read-ahead.js';
+import { widestAfter, widthFor } from './read-ahead.js';
 
 describe('widthFor', () => {
   it.each([
@@ -13,5 +13,20 @@ describe('widthFor', () => {
     [50_000, HOUR],
   ])('%d calls an hour: slices %d ms wide', (perHour, width) => {
     expect(widthFor(perHour)).toBe(width);
+  });
+});
+
+describe('widestAfter', () => {
+  it.each([
+    [HOUR, 3 * HOUR],
+    [2 * HOUR, 3 * HOUR],
+    [3 * HOUR, 6 * HOUR],
+    [6 * HOUR, 12 * HOUR],
+    [12 * HOUR, 24 * HOUR],
+    // A day is the widest slice there is.
+    [24 * HOUR, 24 * HOUR],
+    [14 * 24 * HOUR, 24 * HOUR],
+  ])('after a page that read %d ms: slices at most %d ms wide', (readMs, width) => {
+    expect(widestAfter(readMs)).toBe(width);
   });
 });
