@@ -3,6 +3,8 @@ import type { Clock } from '../domain/clock.js';
 import { currentContext } from '../http/request-context.js';
 import type { StoredEntry } from './cache-store.js';
 import { decodeSlice, type SlicePayload } from './slice-codec.js';
+import { sliceOfKey } from './slice-key.js';
+import type { SortOrder } from '../domain/slice.js';
 
 /** A slice's records as this replica holds them, with the freshness of the fetch they came from. */
 export interface Decoded {
@@ -46,7 +48,8 @@ export class DecodedSlices {
   private readonly slices: LRUCache<string, Decoded>;
   private readonly wholeWindows = new WeakMap<object, LRUCache<string, Decoded>>();
   private readonly wholeWindowsEnded = new WeakSet<object>();
-  private wholeWindowsHeld = 0;
+  /** The sets of the whole-window reads under way, for what they hold. */
+  private readonly wholeWindowsHeld = new Set<LRUCache<string, Decoded>>();
   private readonly entries = new WeakMap<StoredEntry, Decoded>();
 
   constructor(
@@ -63,7 +66,15 @@ export class DecodedSlices {
 
   /** The whole-window reads whose own sets are held. */
   get wholeWindowSets(): number {
-    return this.wholeWindowsHeld;
+    return this.wholeWindowsHeld.size;
+  }
+
+  /** The calls the whole-window reads under way hold decoded for themselves. */
+  get wholeWindowRecords(): number {
+    let records = 0;
+    for (const own of this.wholeWindowsHeld)
+      for (const decoded of own.values()) records += decoded.payload.records.length;
+    return records;
   }
 
   /**
@@ -78,7 +89,21 @@ export class DecodedSlices {
     if (own === undefined) return;
     own.clear();
     this.wholeWindows.delete(context);
-    this.wholeWindowsHeld -= 1;
+    this.wholeWindowsHeld.delete(own);
+  }
+
+  /**
+   * Drops from a whole-window read's own set the slices its walk has passed: it reads on from
+   * `edge`, in `order`, and never asks for them again. Without this the set holds everything the
+   * read decoded, up to its bound: the dense day's export ended holding all its 27,497 calls.
+   */
+  passWholeWindow(context: object, edge: number, order: SortOrder): void {
+    const own = this.wholeWindows.get(context);
+    if (own === undefined) return;
+    for (const key of [...own.keys()]) {
+      const slice = sliceOfKey(key);
+      if (order === 'desc' ? slice.from > edge : slice.to <= edge) own.delete(key);
+    }
   }
 
   /** The slice while it is fresh; counts as a use. */
@@ -138,7 +163,7 @@ export class DecodedSlices {
     if (own === undefined) {
       own = bounded(WHOLE_WINDOW_MAX_BYTES);
       this.wholeWindows.set(context, own);
-      this.wholeWindowsHeld += 1;
+      this.wholeWindowsHeld.add(own);
     }
     return own;
   }

@@ -4,7 +4,7 @@ import { Deadline } from '../domain/deadline.js';
 import type { CallLogProvider, Pushdown, SliceResult } from '../upstreams/call-log-provider.js';
 import { UpstreamError } from '../domain/upstream-error.js';
 import { currentContext } from '../http/request-context.js';
-import type { Slice } from '../domain/slice.js';
+import type { Slice, SortOrder } from '../domain/slice.js';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { Tracing } from '../tracing/tracing.js';
 import { type CacheOutcome, CacheObserver } from './cache-observer.js';
@@ -55,6 +55,16 @@ export class SliceCache implements OnModuleDestroy {
   /** Whole-window reads (exports) whose own decoded slices are held. */
   get wholeWindowSets(): number {
     return this.decoded.wholeWindowSets;
+  }
+
+  /** The calls the whole-window reads under way hold decoded for themselves. */
+  get wholeWindowRecords(): number {
+    return this.decoded.wholeWindowRecords;
+  }
+
+  /** Drops what a whole-window read kept decoded for itself and has passed: it reads on from `edge`. */
+  passWholeWindow(context: object, edge: number, order: SortOrder): void {
+    this.decoded.passWholeWindow(context, edge, order);
   }
 
   /** Lets go of what a whole-window read, the request of `context`, kept decoded for itself. */

@@ -15,3 +15,9 @@ export function sliceKey(provider: CallLogProvider, slice: Slice, pushdown: Push
     .join('&');
   return `v${SCHEMA_VERSION}|${provider.name}|${encodeURIComponent(provider.account)}|${slice.from}|${slice.to}|${filters}`;
 }
+
+/** The bounds of the slice a key of `sliceKey` names. */
+export function sliceOfKey(key: string): Slice {
+  const [, , , from, to] = key.split('|');
+  return { from: Number(from), to: Number(to) };
+}

@@ -93,7 +93,11 @@ export class CallLogExport {
         }
         totals.add(metas, made.entries.length);
         if (context !== undefined) context.pages = (context.pages ?? 0) + 1;
-        if (made.entries.length > 0) yield made.entries;
+        const last = made.entries.at(-1);
+        if (last !== undefined) {
+          if (context !== undefined) this.slices.passWholeWindow(context, last.at, query.order);
+          yield made.entries;
+        }
         if (made.page.nextCursor === null) return totals.end(window, made.page.resumeCursor);
         query = { ...query, places: made.places };
       }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { currentContext } from '../http/request-context.js';
 import { SliceCache } from '../cache/slice-cache.js';
 import { slicesAhead } from '../domain/slice-plan.js';
 import { SLICE_WIDTHS_MS } from '../domain/slice.js';
@@ -14,6 +15,16 @@ import { type Run, isLive } from './provider-run.js';
  * whole day, so that a quiet window costs no more requests than the walk's own rounds would.
  */
 const RECORDS_PER_SLICE = 4_000;
+
+/**
+ * Slices a whole-window read (an export) reads ahead of its page, for each provider: the one its
+ * next page needs and the one after, so the upstream is never idle while a page is written. It
+ * keeps what it reads ahead decoded for itself until its walk has passed it, and its hours ahead
+ * on a dense day are thousands of calls: the dense day's export held 17,563 calls decoded with
+ * the hours of a walk's read-ahead, and its server grew 42-48 MiB over idle, against 34-39 with
+ * two slices, in the same time and upstream requests.
+ */
+const WHOLE_WINDOW_SLICES_AHEAD = 2;
 
 /** The widest slice in which `perHour` calls an hour come to at most RECORDS_PER_SLICE. */
 export function widthFor(perHour: number): number {
@@ -53,6 +64,7 @@ export class ReadAhead {
   after(runs: readonly Run[], query: ResolvedQuery, edge: number): void {
     const span = this.settings.readAheadMs;
     if (span <= 0) return;
+    const wholeWindow = currentContext()?.wholeWindow === true;
     for (const run of runs) {
       const { provider, pushdown } = run;
       if (!isLive(run) || provider === undefined || pushdown === undefined) continue;
@@ -63,7 +75,9 @@ export class ReadAhead {
         widestAfter(run.sliceMs),
       );
       const ahead = slicesAhead(query, edge, query.order, span, width);
-      const kept = ahead.filter((slice) => slice.to > run.floor);
+      const kept = ahead
+        .filter((slice) => slice.to > run.floor)
+        .slice(0, wholeWindow ? WHOLE_WINDOW_SLICES_AHEAD : undefined);
       if (kept.length > 0) this.slices.prefetch(provider, kept, pushdown);
     }
   }
