@@ -1,8 +1,8 @@
 import { HOUR } from '../src/domain/time.js';
 import { Random } from '../src/sandbox/random.js';
-import { gatewayEnv, iso, startSimulators, TestClock } from '../test/utils.js';
+import { gatewayEnv, iso } from '../test/utils.js';
 import { GatewayProcess } from './server-process.js';
-import { DENSE_CALLS_PER_DAY } from './whole-day.js';
+import { DENSE_DAY_END, denseSimulators } from './whole-day.js';
 
 /*
  * `npm run bench:soak`: the gateway, a process of its own, under callers who walk one to three
@@ -24,12 +24,7 @@ const FILTERS: ReadonlyArray<Record<string, string>> = [
 ];
 
 async function main(): Promise<void> {
-  const at = Date.parse('2026-11-18T18:00:00Z');
-  const sims = await startSimulators({
-    seed: 7,
-    clock: new TestClock(at),
-    dataset: { days: 2, callsPerDay: DENSE_CALLS_PER_DAY },
-  });
+  const sims = await denseSimulators();
   sims.cinnox.setFaults({ latencyMs: 20 });
   sims.kaleyra.setFaults({ latencyMs: 20 });
   const server = await GatewayProcess.start({
@@ -50,7 +45,7 @@ async function main(): Promise<void> {
       Array.from({ length: CALLERS }, async (_, caller) => {
         const random = new Random(caller + 1);
         while (elapsed() < SECONDS) {
-          const until = at - random.int(0, 36) * HOUR;
+          const until = DENSE_DAY_END - random.int(0, 36) * HOUR;
           const query = new URLSearchParams({
             since: iso(until - random.int(1, 12) * HOUR),
             until: iso(until),

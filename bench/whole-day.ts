@@ -21,6 +21,18 @@ const WALK_LIMIT = 500;
 /** Callers walking the day at once, warm, after the two walks. */
 const CALLERS = 50;
 
+/** Where the dense data set's busy day ends: a Wednesday, 18:00 UTC. */
+export const DENSE_DAY_END = Date.parse('2026-11-18T18:00:00Z');
+
+/** Simulators serving the dense data set, their clock pinned to the end of its busy day. */
+export function denseSimulators(): Promise<Simulators> {
+  return startSimulators({
+    seed: 7,
+    clock: new TestClock(DENSE_DAY_END),
+    dataset: { days: 2, callsPerDay: DENSE_CALLS_PER_DAY },
+  });
+}
+
 /**
  * The dense data set's busy day, up to a Wednesday 18:00 UTC, and a cold gateway of its own
  * (configured further by `extraEnv`).
@@ -31,12 +43,8 @@ export async function denseDay(extraEnv: Environment = {}): Promise<{
   env: Environment;
   server: GatewayProcess;
 }> {
-  const at = Date.parse('2026-11-18T18:00:00Z');
-  const sims = await startSimulators({
-    seed: 7,
-    clock: new TestClock(at),
-    dataset: { days: 2, callsPerDay: DENSE_CALLS_PER_DAY },
-  });
+  const at = DENSE_DAY_END;
+  const sims = await denseSimulators();
   const env = gatewayEnv(sims, { LOG_LEVEL: 'error', ...extraEnv });
   const server = await GatewayProcess.start({ ...env, BENCH_NOW: iso(sims.clock.now()) });
   return { at, sims, env, server };
