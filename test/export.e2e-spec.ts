@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { CallLog } from '../src/domain/call-log.js';
 import { CallLogExport } from '../src/call-logs/call-log-export.js';
-import { SliceCache } from '../src/cache/slice-cache.js';
+import { DecodedSlices } from '../src/cache/decoded-slices.js';
 import { CallLogExportQueryDto } from '../src/call-logs/call-log-export-query.dto.js';
 import { CSV_COLUMNS } from '../src/call-logs/export-formats.js';
 import {
@@ -270,7 +270,7 @@ describe.each(KALEYRA_READINGS)('an export meeting a failure (Kaleyra paging by 
 
   it('holds decoded for itself only the slices ahead of it, and lets go of them once it ends, complete or cut short', async () => {
     const { app, url } = await coldGateway();
-    const slices = app.get(SliceCache);
+    const slices = app.get(DecodedSlices);
     let heldWhileStreaming = 0;
     let mostRecords = 0;
     const watch = (): void => {

@@ -16,6 +16,7 @@ import { Tracing } from '../tracing/tracing.js';
 import { CacheStore } from '../cache/cache-store.js';
 import { MemoryCacheStore } from '../cache/memory-cache-store.js';
 import { RedisCacheStore } from '../cache/redis-cache-store.js';
+import { DecodedSlices } from '../cache/decoded-slices.js';
 import { SliceCache } from '../cache/slice-cache.js';
 import { CallLogsController } from '../call-logs/call-logs.controller.js';
 import { CallLogsService } from '../call-logs/call-logs.service.js';
@@ -102,6 +103,10 @@ export class AppModule {
                 }),
         },
         CallDensity,
+        {
+          provide: DecodedSlices,
+          useFactory: () => new DecodedSlices(config.cache.decodedMaxBytes, clock),
+        },
         SliceCache,
         PageCache,
         FirstRounds,

@@ -4,7 +4,7 @@ import { Deadline } from '../domain/deadline.js';
 import type { CallLogProvider, Pushdown, SliceResult } from '../upstreams/call-log-provider.js';
 import { UpstreamError } from '../domain/upstream-error.js';
 import { currentContext } from '../http/request-context.js';
-import type { Slice, SortOrder } from '../domain/slice.js';
+import type { Slice } from '../domain/slice.js';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { Tracing } from '../tracing/tracing.js';
 import { type CacheOutcome, CacheObserver } from './cache-observer.js';
@@ -28,7 +28,6 @@ import { sliceKey } from './slice-key.js';
 export class SliceCache implements OnModuleDestroy {
   private readonly logger = new Logger('SliceCache');
   private readonly flights = new FillFlights(this.logger);
-  private readonly decoded: DecodedSlices;
   private readonly gets: SharedGets;
   private readonly covers: SliceCovers;
   private readonly keeper: SliceKeeper;
@@ -40,8 +39,8 @@ export class SliceCache implements OnModuleDestroy {
     private readonly observer: CacheObserver,
     private readonly tracing: Tracing,
     private readonly density: CallDensity,
+    private readonly decoded: DecodedSlices,
   ) {
-    this.decoded = new DecodedSlices(settings.decodedMaxBytes, clock);
     this.gets = new SharedGets(store);
     this.covers = new SliceCovers(store, this.decoded, clock);
     this.keeper = new SliceKeeper(store, this.decoded, settings.leaseMs);
@@ -50,26 +49,6 @@ export class SliceCache implements OnModuleDestroy {
   /** The heap the decoded slices this replica keeps take, as estimated. */
   get decodedBytes(): number {
     return this.decoded.bytes;
-  }
-
-  /** Whole-window reads (exports) whose own decoded slices are held. */
-  get wholeWindowSets(): number {
-    return this.decoded.wholeWindowSets;
-  }
-
-  /** The calls the whole-window reads under way hold decoded for themselves. */
-  get wholeWindowRecords(): number {
-    return this.decoded.wholeWindowRecords;
-  }
-
-  /** Drops what a whole-window read kept decoded for itself and has passed: it reads on from `edge`. */
-  passWholeWindow(context: object, edge: number, order: SortOrder): void {
-    this.decoded.passWholeWindow(context, edge, order);
-  }
-
-  /** Lets go of what a whole-window read, the request of `context`, kept decoded for itself. */
-  endWholeWindow(context: object): void {
-    this.decoded.endWholeWindow(context);
   }
 
   async fetch(

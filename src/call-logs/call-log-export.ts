@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
-import { SliceCache } from '../cache/slice-cache.js';
+import { DecodedSlices } from '../cache/decoded-slices.js';
 import type { CallLog } from '../domain/call-log.js';
 import { Clock } from '../domain/clock.js';
 import { Deadline } from '../domain/deadline.js';
@@ -37,7 +37,7 @@ export class CallLogExport {
     private readonly service: CallLogsService,
     private readonly settings: CallLogsSettings,
     private readonly clock: Clock,
-    private readonly slices: SliceCache,
+    private readonly decoded: DecodedSlices,
   ) {}
 
   /** Checks the query (a 400 before anything is sent) and opens the stream of its records. */
@@ -95,7 +95,7 @@ export class CallLogExport {
         if (context !== undefined) context.pages = (context.pages ?? 0) + 1;
         const last = made.entries.at(-1);
         if (last !== undefined) {
-          if (context !== undefined) this.slices.passWholeWindow(context, last.at, query.order);
+          if (context !== undefined) this.decoded.passWholeWindow(context, last.at, query.order);
           yield made.entries;
         }
         if (made.page.nextCursor === null) return totals.end(window, made.page.resumeCursor);
@@ -103,7 +103,7 @@ export class CallLogExport {
       }
     } finally {
       noteOutcome(totals.providers());
-      if (context !== undefined) this.slices.endWholeWindow(context);
+      if (context !== undefined) this.decoded.endWholeWindow(context);
     }
   }
 }
