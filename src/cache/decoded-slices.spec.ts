@@ -70,3 +70,63 @@ describe('DecodedSlices read by a whole window', () => {
     expect(decoded.bytes).toBe(1_000);
   });
 });
+
+describe('DecodedSlices of a whole-window read as it goes', () => {
+  const HOUR = 3_600_000;
+  const exporting = (): RequestContext => ({
+    requestId: 'r',
+    caller: undefined,
+    upstreamRequests: 0,
+    revalidations: 0,
+    wholeWindow: true,
+  });
+  /** The key of the hour-long slice `hour` hours after the epoch, and a slice of `count` calls. */
+  const key = (hour: number): string => `v1|cinnox|acme|${hour * HOUR}|${(hour + 1) * HOUR}|`;
+  const calls = (count: number): Decoded => ({
+    ...slice(1_000),
+    payload: { records: Array.from({ length: count }, () => ({}) as CallLog), rejected: 0 },
+  });
+  const keepHours = (decoded: DecodedSlices, read: RequestContext): void => {
+    // Hours 10, 11 and 12, holding 1, 10 and 100 calls.
+    runInContext(read, () => {
+      decoded.remember(key(10), calls(1));
+      decoded.remember(key(11), calls(10));
+      decoded.remember(key(12), calls(100));
+    });
+  };
+
+  it.each([
+    // Walking back, at 11:30: hour 12 lies behind the walk.
+    ['desc', 11.5, 11],
+    // Walking on, at 11:30: hour 10 lies behind it.
+    ['asc', 11.5, 110],
+    // At the hour's very start, walking back: a call at 11:00 may come yet, so 11 stays.
+    ['desc', 11, 11],
+    // Walking on from 12:00: hours 10 and 11 hold nothing at or after it.
+    ['asc', 12, 100],
+  ] as const)(
+    'drops, walking %s at hour %d, what lies behind: %d calls held',
+    (order, at, held) => {
+      const decoded = new DecodedSlices(1_000_000, clock);
+      const read = exporting();
+      keepHours(decoded, read);
+      expect(decoded.wholeWindowRecords).toBe(111);
+      decoded.passWholeWindow(read, at * HOUR, order);
+      expect(decoded.wholeWindowRecords).toBe(held);
+    },
+  );
+
+  it('lets go of the set once the read ends, and keeps nothing its fills bring after', () => {
+    const decoded = new DecodedSlices(1_000_000, clock);
+    const read = exporting();
+    keepHours(decoded, read);
+    expect(decoded.wholeWindowSets).toBe(1);
+    decoded.endWholeWindow(read);
+    expect(decoded.wholeWindowSets).toBe(0);
+    expect(decoded.wholeWindowRecords).toBe(0);
+    runInContext(read, () => decoded.remember(key(13), calls(5)));
+    expect(decoded.wholeWindowSets).toBe(0);
+    expect(decoded.bytes).toBe(0);
+    expect(runInContext(read, () => decoded.fresh(key(13)))).toBeUndefined();
+  });
+});
