@@ -15,7 +15,8 @@ const MAX_GROWTH_BYTES = 50_000_000;
  * The benchmark's export of the busy day (`bench/export-day.ts`): 25,000 calls through a cold
  * gateway running as a process of its own, started with `npm start`'s flags, its resident memory
  * read from the kernel. It runs in a process of its own too, built as `npm run bench` builds it,
- * so that nothing of this test's process is counted.
+ * so that nothing of this test's process is counted. `npm run test:memory` runs it alone, as a step
+ * of `npm test` of its own: it keeps both cores busy, and timed suites beside it failed.
  */
 async function exportDay(format: DayExport['format']): Promise<DayExport> {
   const script = `
