@@ -8,7 +8,8 @@ import { KALEYRA_ASKED_PAGE_SIZE } from '../src/kaleyra/kaleyra.types.js';
 import { ProviderRegistry } from '../src/upstreams/provider-registry.js';
 import { Redis } from 'ioredis';
 import { deletePrefix } from '../test/redis-keys.js';
-import { DENSE_CALLS_PER_DAY, type WholeDay, wholeDay } from './whole-day.js';
+import { DENSE_CALLS_PER_DAY } from '../test/dense-day.js';
+import { type WholeDay, wholeDay } from './whole-day.js';
 import { type DayExport, exportDay } from './export-day.js';
 import {
   DAY,

@@ -2,7 +2,7 @@ import { HOUR } from '../src/domain/time.js';
 import { Random } from '../src/sandbox/random.js';
 import { gatewayEnv, iso } from '../test/utils.js';
 import { GatewayProcess } from './server-process.js';
-import { DENSE_DAY_END, denseSimulators } from './whole-day.js';
+import { DENSE_DAY_END, denseSimulators } from '../test/dense-day.js';
 
 /*
  * `npm run bench:soak`: the gateway, a process of its own, under callers who walk one to three

@@ -8,30 +8,15 @@ import {
   iso,
   resetStats,
   serveGateway,
-  startSimulators,
-  TestClock,
   upstreamRequests,
   type Simulators,
 } from '../test/utils.js';
+import { DENSE_DAY_END, denseSimulators } from '../test/dense-day.js';
 import { GatewayProcess } from './server-process.js';
 
-/** A busy contact centre: about 25,000 calls on a working day, half at each provider. */
-export const DENSE_CALLS_PER_DAY = 12_500;
 const WALK_LIMIT = 500;
 /** Callers walking the day at once, warm, after the two walks. */
 const CALLERS = 50;
-
-/** Where the dense data set's busy day ends: a Wednesday, 18:00 UTC. */
-export const DENSE_DAY_END = Date.parse('2026-11-18T18:00:00Z');
-
-/** Simulators serving the dense data set, their clock pinned to the end of its busy day. */
-export function denseSimulators(): Promise<Simulators> {
-  return startSimulators({
-    seed: 7,
-    clock: new TestClock(DENSE_DAY_END),
-    dataset: { days: 2, callsPerDay: DENSE_CALLS_PER_DAY },
-  });
-}
 
 /**
  * The dense data set's busy day, up to a Wednesday 18:00 UTC, and a cold gateway of its own

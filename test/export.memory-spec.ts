@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { DayExport } from '../bench/export-day.js';
-import { DENSE_DAY_END, denseSimulators } from '../bench/whole-day.js';
+import { DENSE_DAY_END, denseSimulators } from './dense-day.js';
 import { DAY, oracle } from './utils.js';
 
 const run = promisify(execFile);

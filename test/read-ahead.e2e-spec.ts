@@ -9,7 +9,6 @@ import {
   HOUR,
   KALEYRA_READINGS,
   REDIS_URL,
-  TestClock,
   deletePrefix,
   gatewayEnv,
   ids,
@@ -27,6 +26,7 @@ import {
   type PageBody,
   type Simulators,
 } from './utils.js';
+import { DENSE_DAY_END, denseSimulators } from './dense-day.js';
 
 /**
  * The last whole UTC Tuesday, Wednesday or Thursday before `now`: a working day in every
@@ -238,16 +238,12 @@ describe.each(KALEYRA_READINGS)(
 describe('read-ahead over a day whose calls an hour change', () => {
   // The dense data set's day to 18:00 UTC, walked back: a quiet noon for CINNOX, then its busy
   // morning (thousands of calls in the six hours before noon).
-  const AT = Date.parse('2026-11-18T18:00:00Z');
+  const AT = DENSE_DAY_END;
   let sims: Simulators;
   let gateway: { app: NestFastifyApplication; url: string };
 
   beforeAll(async () => {
-    sims = await startSimulators({
-      seed: 7,
-      clock: new TestClock(AT),
-      dataset: { days: 2, callsPerDay: 12_500 },
-    });
+    sims = await denseSimulators();
     gateway = await serveGateway(gatewayEnv(sims), sims.clock);
   });
 

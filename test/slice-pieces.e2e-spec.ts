@@ -5,25 +5,24 @@ import { ProviderRegistry } from '../src/upstreams/provider-registry.js';
 import {
   HOUR,
   REDIS_URL,
-  TestClock,
   deletePrefix,
   gatewayEnv,
   resetFaults,
   resetStats,
   startGateway,
-  startSimulators,
   testPrefix,
   upstreamRequests,
   type Gateway,
   type Simulators,
 } from './utils.js';
+import { DENSE_DAY_END, denseSimulators } from './dense-day.js';
 
 /*
  * A slice read ahead on a quiet night's density can hold a busy morning: the dense data set's
  * 12 hours to noon hold thousands of CINNOX calls. The cache keeps such a slice as the aligned
  * slices inside it, so that a page there decodes and keeps only the part it reads.
  */
-const AT = Date.parse('2026-11-18T18:00:00Z');
+const AT = DENSE_DAY_END;
 const MORNING = { from: AT - 18 * HOUR, to: AT - 6 * HOUR };
 
 describe('a large slice kept as its pieces, on a shared Redis', () => {
@@ -52,11 +51,7 @@ describe('a large slice kept as its pieces, on a shared Redis', () => {
   }
 
   beforeAll(async () => {
-    sims = await startSimulators({
-      seed: 7,
-      clock: new TestClock(AT),
-      dataset: { days: 2, callsPerDay: 12_500 },
-    });
+    sims = await denseSimulators();
   });
 
   afterEach(() => resetFaults(sims));
